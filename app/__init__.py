@@ -1,0 +1,81 @@
+"""Reciprocity: the application factory."""
+
+import os
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from app import config as config_module
+from app.extensions import api, db, migrate
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: config -> extensions -> blueprints -> error handlers -> CLI."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(config_module.Defaults)
+    os.makedirs(app.instance_path, exist_ok=True)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("RECIPROCITY")
+    else:
+        app.config.from_mapping(test_config)
+    _finish_config(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True,
+                     directory=os.path.join(os.path.dirname(app.root_path),
+                                         "migrations"))
+    api.init_app(app)
+    _register_blueprints(app)
+
+    from app.errors import register_error_handlers
+    register_error_handlers(app)
+
+    from app.verification.ratelimit import TokenBucketLimiter
+    app.extensions["reciprocity.verify_limiter"] = TokenBucketLimiter(
+        int(app.config["VERIFY_RATE_LIMIT"]))
+
+    from app.cli import register_commands
+    register_commands(app)
+    return app
+
+
+def _finish_config(app: Flask) -> None:
+    """Derive settings: the database URL, and secrets generated once into instance/."""
+    app.config["SQLALCHEMY_DATABASE_URI"] = config_module.database_url(
+        app.config.get("DATABASE_URL"), app.instance_path)
+    if not app.config.get("HMAC_KEY"):
+        app.config["HMAC_KEY"] = config_module.instance_secret(app.instance_path, "hmac.key")
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = config_module.instance_secret(app.instance_path,
+                                                                 "secret.key")
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        options = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10,
+                   **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def _register_blueprints(app: Flask) -> None:
+    """One blueprint per capability."""
+    from app.health.routes import blp as health
+    from app.libraries.routes import blp as libraries
+    from app.patrons.routes import blp as patrons
+    from app.verification.routes import blp as verifications
+
+    for blueprint in (health, libraries, patrons, verifications):
+        api.register_blueprint(blueprint)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """SQLite: WAL for concurrent readers, foreign keys on, and wait rather than fail on locks."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+

@@ -1,0 +1,148 @@
+"""The command line: `flask --app wsgi ...`, also installed as `reciprocity`."""
+
+import io
+import os
+import signal
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from app.errors import DomainError
+
+
+def _fail(error: DomainError) -> None:
+    """Print a domain refusal the way a person reads it, and exit non-zero."""
+    raise click.ClickException(f"{error.detail} ({error.code})")
+
+
+@click.command("admin-key")
+@click.option("--label", default=None, help="A note saying who or what the key is for.")
+@with_appcontext
+def admin_key(label):
+    """Issue a federation-office key; the key is the last line printed."""
+    from app.libraries.service import issue_admin_key
+
+    record, key = issue_admin_key(label)
+    click.echo(f"Issued federation-office key {record.id} ({record.prefix}...). "
+               "It is shown only now:", err=True)
+    click.echo(key)
+
+
+@click.group("keys")
+def keys():
+    """Member libraries' API keys."""
+
+
+@keys.command("issue")
+@click.argument("code")
+@click.option("--label", default=None, help="A note saying who or what the key is for.")
+@with_appcontext
+def keys_issue(code, label):
+    """Issue a key for member library CODE; the key is the last line printed."""
+    from app.libraries.service import issue_library_key
+
+    try:
+        record, key = issue_library_key(code, label)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"Issued key {record.id} for {code}. It is shown only now:", err=True)
+    click.echo(key)
+
+
+@click.group("patrons")
+def patrons():
+    """The patron registry."""
+
+
+@patrons.command("import")
+@click.argument("code")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=False))
+@click.option("--format", "fmt", type=click.Choice(["csv", "ndjson"]), default=None,
+              help="Default: from the file name (.csv, .ndjson or .jsonl).")
+@with_appcontext
+def patrons_import(code, file, fmt):
+    """Import a roster FILE (CSV or NDJSON) for library CODE; safe to interrupt and rerun."""
+    from app.libraries.service import get_library
+    from app.patrons.roster import READERS, RosterFormatError
+    from app.patrons.service import import_roster
+
+    if fmt is None:
+        fmt = "csv" if file.lower().endswith(".csv") else (
+            "ndjson" if file.lower().endswith((".ndjson", ".jsonl")) else None)
+        if fmt is None:
+            raise click.UsageError("Say --format csv or --format ndjson.")
+    try:
+        library = get_library(code)
+    except DomainError as error:
+        _fail(error)
+    size = os.path.getsize(file)
+    with open(file, "rb") as raw, click.progressbar(
+            length=size, label=f"Importing {os.path.basename(file)} for {code}",
+            show_eta=True, show_percent=True, file=sys.stderr) as bar:
+        text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
+        done = 0
+
+        def on_batch(summary):
+            nonlocal done
+            position = raw.tell()
+            bar.update(position - done)
+            done = position
+
+        try:
+            summary = import_roster(library.id, READERS[fmt](text),
+                                    current_app.config["HMAC_KEY"].encode("utf-8"),
+                                    batch_size=current_app.config["IMPORT_BATCH_SIZE"],
+                                    on_batch=on_batch)
+        except RosterFormatError as error:
+            raise click.ClickException(str(error)) from None
+        except KeyboardInterrupt:
+            click.echo("\nInterrupted: every batch already committed is kept; run the same "
+                       "command again to finish (done lines will count as unchanged).",
+                       err=True)
+            sys.exit(130)
+        bar.update(size - done)
+    click.echo(f"{summary.lines} lines: {summary.created} created, {summary.updated} updated, "
+               f"{summary.unchanged} unchanged, {summary.rejected} rejected.")
+    for error in summary.errors[:20]:
+        click.echo(f"  line {error['line']}: {error['code']}: {error['detail']}")
+    if summary.rejected > 20:
+        click.echo(f"  ... and {summary.rejected - 20} more rejected lines.")
+    if summary.rejected:
+        sys.exit(1)
+
+
+@click.group("demo")
+def demo():
+    """The demo federation."""
+
+
+@demo.command("load")
+@click.option("--scale", type=float, default=None,
+              help="Synthetic patrons per registered borrower (default 1/1000).")
+@with_appcontext
+def demo_load(scale):
+    """Load the demo federation: 623 Illinois libraries, patrons and keys (idempotent)."""
+    from app.demo import load_demo
+
+    load_demo(current_app, scale=scale, echo=lambda line: click.echo(line, err=True))
+
+
+def register_commands(app: Flask) -> None:
+    """Attach the commands to the app's CLI group."""
+    for command in (admin_key, keys, patrons, demo):
+        app.cli.add_command(command)
+
+
+def _create_app():
+    from app import create_app
+
+    return create_app()
+
+
+def main() -> None:
+    """The `reciprocity` console command: the app's Flask CLI group."""
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    cli = FlaskGroup(create_app=_create_app, help="Reciprocity: reciprocal borrowing service.")
+    cli.main()

@@ -1,0 +1,99 @@
+"""Configuration: defaults here, then `instance/config.py`, then `RECIPROCITY_*` variables.
+
+Every setting below can be overridden by an environment variable with the `RECIPROCITY_`
+prefix (`RECIPROCITY_TIMEZONE=America/New_York`); values are parsed as JSON when they can be
+(`RECIPROCITY_VERIFY_RATE_LIMIT=60`), otherwise taken as strings.
+"""
+
+import os
+import secrets
+import time
+from pathlib import Path
+
+
+class Defaults:
+    """Settings every deployment starts from."""
+
+    # Database: a SQLite file in instance/ unless DATABASE_URL names another.
+    DATABASE_URL = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+
+    # The federation's time zone: "today" for expiry and deadlines is a calendar date here (R9).
+    TIMEZONE = "America/Chicago"
+
+    # Secrets. HMAC_KEY hashes card numbers and surnames (R16); generated once into instance/
+    # when not configured. It never goes into the database.
+    SECRET_KEY = None
+    HMAC_KEY = None
+
+    # Largest request body accepted, except roster imports which stream (413 beyond).
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    IMPORT_MAX_BYTES = 4 * 1024 * 1024 * 1024
+    IMPORT_BATCH_SIZE = 2000
+
+    # Verifications allowed per key per minute, with a burst of the same size; 0 disables.
+    VERIFY_RATE_LIMIT = 120
+
+    # Lists: default and largest page.
+    PAGE_SIZE = 50
+    PAGE_SIZE_MAX = 500
+
+    # OpenAPI (flask-smorest).
+    API_TITLE = "Reciprocity"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.1.0"
+    OPENAPI_URL_PREFIX = "/api"
+    OPENAPI_JSON_PATH = "v1/openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "docs"
+    OPENAPI_SWAGGER_UI_URL = "/api/static/swagger-ui/"
+    API_SPEC_OPTIONS = {
+        "info": {
+            "description": (
+                "Reciprocal borrowing across a federation of public libraries. "
+                "Errors are RFC 9457 problem details with a stable `code`. "
+                "Authenticate with `Authorization: Bearer <key>`."
+            )
+        },
+        "components": {
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "rcp_ key"}
+            }
+        },
+        "security": [{"bearer": []}],
+    }
+
+
+def database_url(value: str | None, instance_path: str) -> str:
+    """Return the SQLAlchemy URL for a configured database, defaulting to SQLite in instance/."""
+    if not value:
+        return "sqlite:///" + os.path.join(instance_path, "reciprocity.db")
+    # Production writes plain postgresql:// URLs; psycopg 3 is the driver we ship.
+    for plain in ("postgresql://", "postgres://"):
+        if value.startswith(plain):
+            return "postgresql+psycopg://" + value[len(plain):]
+    return value
+
+
+def instance_secret(instance_path: str, name: str) -> str:
+    """Read a secret from instance/NAME, generating it (mode 600) on first use."""
+    path = Path(instance_path) / name
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_hex(32)
+    # O_EXCL: two workers starting at once must not each write a different key.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        # Another process is writing it: wait for the content rather than read it half-made.
+        for _ in range(100):
+            value = path.read_text().strip()
+            if value:
+                return value
+            time.sleep(0.01)
+        raise RuntimeError(f"{path} exists but is empty")
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value + "\n")
+    return value

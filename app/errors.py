@@ -1,0 +1,184 @@
+"""Domain errors and the one handler that renders every error as RFC 9457 problem details."""
+
+from http import HTTPStatus
+
+from flask import Flask, current_app, jsonify
+from werkzeug.exceptions import HTTPException
+
+PROBLEM_JSON = "application/problem+json"
+
+# Stable codes for plain HTTP errors that carry no domain code of their own.
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    411: "length_required",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+
+class DomainError(Exception):
+    """A refusal a caller can act on: an HTTP status, a stable code and a sentence."""
+
+    status = 400
+    code = "bad_request"
+    title = None
+
+    def __init__(self, detail: str, *, code: str | None = None, errors: dict | None = None,
+                 headers: dict | None = None, **extra):
+        super().__init__(detail)
+        self.detail = detail
+        if code:
+            self.code = code
+        self.errors = errors
+        self.headers = headers or {}
+        self.extra = extra
+
+
+class BadRequestError(DomainError):
+    """The request is malformed (400)."""
+
+    status = 400
+    code = "bad_request"
+
+
+class UnauthorizedError(DomainError):
+    """No key, or a key that does not work (401)."""
+
+    status = 401
+    code = "unauthorized"
+
+
+class ForbiddenError(DomainError):
+    """A known caller acting outside its rights (403)."""
+
+    status = 403
+    code = "forbidden"
+
+
+class NotFoundError(DomainError):
+    """Not found, or not the caller's to know about (404)."""
+
+    status = 404
+    code = "not_found"
+
+
+class ConflictError(DomainError):
+    """The object's state does not allow this (409)."""
+
+    status = 409
+    code = "conflict"
+
+
+class RuleError(DomainError):
+    """A well-formed request that the federation's rules refuse (422)."""
+
+    status = 422
+    code = "rule_violation"
+
+
+class RateLimitedError(DomainError):
+    """Too many requests for this key (429)."""
+
+    status = 429
+    code = "rate_limited"
+
+
+def problem(status: int, code: str, detail: str | None = None, *, title: str | None = None,
+            errors: dict | None = None, headers: dict | None = None, **extra):
+    """Build a problem+json response."""
+    body = {
+        "type": f"/problems/{code}",
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail or HTTPStatus(status).description,
+        "code": code,
+    }
+    if errors:
+        body["errors"] = errors
+    body.update(extra)
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = PROBLEM_JSON
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def flatten_messages(messages) -> dict:
+    """Turn webargs' {location: {field: [msg]}} into {field: "msg; msg"} for `errors`."""
+    flat: dict[str, str] = {}
+
+    def walk(prefix, value):
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                name = key if key != "_schema" else "_body"
+                walk(f"{prefix}.{name}" if prefix else str(name), inner)
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            flat[prefix or "_body"] = "; ".join(value)
+        elif isinstance(value, list):
+            for index, inner in enumerate(value):
+                walk(f"{prefix}.{index}", inner)
+        else:
+            flat[prefix or "_body"] = str(value)
+
+    if isinstance(messages, dict) and set(messages) <= {"json", "query", "headers", "form",
+                                                         "files", "view_args", "path"}:
+        for location in messages.values():
+            walk("", location)
+    else:
+        walk("", messages)
+    return flat
+
+
+def handle_domain_error(error: DomainError):
+    """Render a DomainError."""
+    return problem(error.status, error.code, error.detail, title=error.title,
+                   errors=error.errors, headers=error.headers, **error.extra)
+
+
+def handle_http_exception(error: HTTPException):
+    """Render werkzeug and flask-smorest HTTP errors (404, 405, 413, 422 from webargs, ...)."""
+    status = error.code or 500
+    data = getattr(error, "data", None) or {}
+    headers = {}
+    if status == 405 and error.get_response().headers.get("Allow"):
+        headers["Allow"] = error.get_response().headers["Allow"]
+    for name, value in (data.get("headers") or {}).items():
+        headers[name] = value
+    messages = data.get("messages")
+    if status == 422 and messages:
+        errors = flatten_messages(messages)
+        fields = ", ".join(sorted(errors))
+        return problem(422, "validation_failed", f"The request has invalid fields: {fields}.",
+                       title="Validation failed", errors=errors, headers=headers)
+    if status == 400 and messages:
+        return problem(400, "malformed_body", "The request body is not valid JSON.",
+                       errors=flatten_messages(messages), headers=headers)
+    detail = data.get("message") or error.description
+    if status == 413:
+        detail = "The request body is larger than this endpoint accepts."
+    return problem(status, HTTP_CODES.get(status, f"http_{status}"), detail, headers=headers)
+
+
+def handle_unexpected(error: Exception):
+    """Log an unexpected failure and answer 500 without leaking internals."""
+    current_app.logger.exception("unhandled error")
+    return problem(500, "internal_error", "The service failed to handle this request; "
+                   "nothing was changed. Please report it if it persists.")
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Make problem+json the only error shape the app produces."""
+    app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,1 @@
+"""Member libraries, their card prefixes and their API keys (federation office)."""

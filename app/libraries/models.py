@@ -1,0 +1,93 @@
+"""Tables for member libraries, their card prefixes and API keys."""
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.timestamps import UTCDateTime, utcnow
+
+LIBRARY_TYPES = ("public", "academic", "school", "special")
+MEMBERSHIPS = ("full", "associate")
+
+
+class Library(db.Model):
+    """A member library of the federation."""
+
+    __tablename__ = "libraries"
+
+    # Internal key only: callers name a library by its code.
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    type: Mapped[str] = mapped_column(String(16))
+    membership: Mapped[str] = mapped_column(String(16))
+    reciprocal_borrowing: Mapped[bool] = mapped_column(Boolean)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    street: Mapped[str | None] = mapped_column(String(200))
+    city: Mapped[str | None] = mapped_column(String(100))
+    zip: Mapped[str | None] = mapped_column(String(10))
+    county: Mapped[str | None] = mapped_column(String(100))
+    system: Mapped[str | None] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    prefixes: Mapped[list["CardPrefix"]] = relationship(
+        back_populates="library", cascade="all, delete-orphan", order_by="CardPrefix.prefix")
+
+    @property
+    def participates(self) -> bool:
+        """True when the library is an active member taking part in reciprocal borrowing (R1)."""
+        return self.active and self.reciprocal_borrowing
+
+    @property
+    def card_prefixes(self) -> list[str]:
+        """The card number prefixes that identify this library as a card's home (R15)."""
+        return [p.prefix for p in self.prefixes]
+
+    @property
+    def contact(self) -> dict:
+        """How to reach the library's staff."""
+        return {"email": self.contact_email, "phone": self.contact_phone}
+
+    @property
+    def address(self) -> dict:
+        """The library's postal address."""
+        return {"street": self.street, "city": self.city, "zip": self.zip, "county": self.county}
+
+
+class CardPrefix(db.Model):
+    """A card number prefix; the longest prefix matching a card names its home library (R15)."""
+
+    __tablename__ = "card_prefixes"
+
+    prefix: Mapped[str] = mapped_column(String(16), primary_key=True)
+    library_id: Mapped[int] = mapped_column(ForeignKey("libraries.id", ondelete="CASCADE"),
+                                            index=True)
+
+    library: Mapped[Library] = relationship(back_populates="prefixes")
+
+
+class ApiKey(db.Model):
+    """An API key: stored only as its SHA-256, shown once when issued."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # NULL for the federation office's keys (role admin).
+    library_id: Mapped[int | None] = mapped_column(
+        ForeignKey("libraries.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    prefix: Mapped[str] = mapped_column(String(16))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    library: Mapped[Library | None] = relationship()
+
+
+Index("ix_libraries_county", Library.county)

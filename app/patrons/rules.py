@@ -1,0 +1,65 @@
+"""Pure rules for card numbers and surnames: normalisation and keyed hashing (R15, R16)."""
+
+import hmac
+import re
+import unicodedata
+from hashlib import sha256
+
+CARD_MAX = 40
+_CARD_DROP = re.compile(r"[\s\-‐-―−]+")  # spaces and every kind of dash
+_CARD_OK = re.compile(r"^[0-9a-z]+$")
+_SURNAME_DROP = re.compile(r"[\s\-‐-―'’ʼ.]+")
+
+
+class InvalidCardNumber(ValueError):
+    """A card number that cannot be a card number once normalised."""
+
+
+def normalize_card(raw: str) -> str:
+    """Canonical card number: spaces and dashes dropped, case folded, ASCII letters and digits.
+
+    Full-width and other compatibility forms fold first (NFKC), so a card typed on any keyboard
+    matches the one the home library registered.
+    """
+    text = unicodedata.normalize("NFKC", raw)
+    text = _CARD_DROP.sub("", text).casefold()
+    if not text:
+        raise InvalidCardNumber("The card number is empty.")
+    if len(text) > CARD_MAX:
+        raise InvalidCardNumber(f"A card number has at most {CARD_MAX} characters.")
+    if not _CARD_OK.match(text):
+        raise InvalidCardNumber("A card number holds only letters and digits "
+                                "(spaces and dashes are ignored).")
+    return text
+
+
+def normalize_surname(raw: str) -> str:
+    """Canonical surname for identity checks: accents, case, spacing and punctuation folded.
+
+    "Núñez-O'Brien", "nunez obrien" and "NUNEZ  O BRIEN" are the same name: a desk should not
+    refer a patron because of how a name was typed.
+    """
+    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", raw))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.casefold()
+    # A few letters have no decomposition but a usual ASCII spelling.
+    text = text.translate(str.maketrans({"ø": "o", "đ": "d", "ł": "l", "ß": "ss", "æ": "ae",
+                                         "œ": "oe", "þ": "th", "ı": "i"}))
+    return _SURNAME_DROP.sub("", text)
+
+
+def card_hmac(key: bytes, card: str) -> bytes:
+    """The stored form of a normalised card number (HMAC-SHA256, domain-separated)."""
+    return hmac.new(key, b"card\x00" + card.encode("ascii"), sha256).digest()
+
+
+def surname_hmac(key: bytes, surname: str) -> bytes | None:
+    """The stored form of a normalised surname, or None when nothing is left to compare."""
+    if not surname:
+        return None
+    return hmac.new(key, b"surname\x00" + surname.encode("utf-8"), sha256).digest()
+
+
+def last4(card: str) -> str:
+    """The last four characters of a normalised card, the only part ever shown."""
+    return card[-4:]

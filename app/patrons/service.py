@@ -1,0 +1,262 @@
+"""Use cases for the patron registry: each home library manages only its own patrons (R2, R16).
+
+Single upserts and roster imports share one batch core (`_upsert_rows`), so a patron sent one
+at a time and the same patron sent in a million-line roster end up exactly the same.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.errors import ConflictError, NotFoundError, RuleError
+from app.extensions import db
+from app.ids import new_ids
+from app.pagination import paginate
+from app.patrons.models import Patron, ReplacedCard
+from app.patrons.rules import card_hmac, last4, normalize_card, normalize_surname, surname_hmac
+from app.timestamps import utcnow
+
+# The fields a row may set besides the card; a field absent from a row keeps its value.
+FIELDS = ("expires_on", "standing", "block_reasons", "category", "surname_hmac", "external_ref")
+MAX_REPORTED_ERRORS = 1000
+
+
+@dataclass
+class ImportSummary:
+    """What an import did; `errors` keeps the first MAX_REPORTED_ERRORS rejected lines."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    errors: list = field(default_factory=list)
+    errors_truncated: bool = False
+
+    def reject(self, line: int, code: str, detail: str) -> None:
+        """Count a rejected line, keeping its report while there is room."""
+        self.rejected += 1
+        if len(self.errors) < MAX_REPORTED_ERRORS:
+            self.errors.append({"line": line, "code": code, "detail": detail})
+        else:
+            self.errors_truncated = True
+
+    @property
+    def lines(self) -> int:
+        """Lines handled so far."""
+        return self.created + self.updated + self.unchanged + self.rejected
+
+
+def stored_fields(data: dict, key: bytes) -> dict:
+    """Turn validated API fields into stored columns: the surname becomes its keyed hash."""
+    row = {name: data[name] for name in ("expires_on", "standing", "block_reasons", "category",
+                                         "external_ref") if name in data}
+    if "standing" in row and row["standing"] == "good" and "block_reasons" not in row:
+        row["block_reasons"] = []  # unblocking clears the reasons for the old block
+    if "surname" in data:
+        row["surname_hmac"] = (surname_hmac(key, normalize_surname(data["surname"]))
+                               if data["surname"] else None)
+    return row
+
+
+def _upsert_rows(library_id: int, rows: list[tuple[int, bytes, str, dict]],
+                 summary: ImportSummary) -> dict[bytes, tuple[str, str]]:
+    """Insert or update rows (line, card_hmac, last4, fields) with distinct cards; no commit.
+
+    Returns {card_hmac: (outcome, patron_id)} for the rows applied.
+    """
+    hashes = [row[1] for row in rows]
+    existing = {r.card_hmac: r for r in db.session.execute(
+        select(Patron.id, Patron.card_hmac, *[getattr(Patron, f) for f in FIELDS])
+        .where(Patron.library_id == library_id, Patron.card_hmac.in_(hashes)))}
+    replaced = set(db.session.execute(
+        select(ReplacedCard.card_hmac).where(ReplacedCard.library_id == library_id,
+                                             ReplacedCard.card_hmac.in_(hashes))).scalars())
+    now = utcnow()
+    inserts, updates, outcomes = [], [], {}
+    fresh_ids = iter(new_ids("pat", len(rows)))
+    for line, digest, card_last4, values in rows:
+        if digest in replaced:
+            summary.reject(line, "card_replaced", "This card was replaced by a newer card; "
+                                                  "update the patron under the new card.")
+            continue
+        current = existing.get(digest)
+        if current is None:
+            if "expires_on" not in values:
+                summary.reject(line, "missing_field", "A new patron needs expires_on.")
+                continue
+            patron_id = next(fresh_ids)
+            inserts.append({
+                "id": patron_id, "library_id": library_id, "card_hmac": digest,
+                "card_last4": card_last4, "expires_on": values["expires_on"],
+                "standing": values.get("standing", "good"),
+                "block_reasons": values.get("block_reasons", []),
+                "category": values.get("category"), "surname_hmac": values.get("surname_hmac"),
+                "external_ref": values.get("external_ref"), "created_at": now,
+                "updated_at": now})
+            summary.created += 1
+            outcomes[digest] = ("created", patron_id)
+            continue
+        changes = {name: value for name, value in values.items()
+                   if getattr(current, name) != value}
+        if changes:
+            updates.append({"id": current.id, "updated_at": now, **changes})
+            summary.updated += 1
+            outcomes[digest] = ("updated", current.id)
+        else:
+            summary.unchanged += 1
+            outcomes[digest] = ("unchanged", current.id)
+    if inserts:
+        db.session.execute(insert(Patron), inserts)
+    for change in updates:
+        # Rows change different columns, so each is its own UPDATE; updates are the rare case.
+        patron_id = change.pop("id")
+        db.session.execute(update(Patron).where(Patron.id == patron_id).values(**change))
+    return outcomes
+
+
+def upsert_patron(library_id: int, data: dict, key: bytes) -> tuple[Patron, bool]:
+    """Create or update the caller's patron by card number; True when created."""
+    card = normalize_card(data["card_number"])
+    row = (1, card_hmac(key, card), last4(card), stored_fields(data, key))
+    for attempt in (1, 2):
+        summary = ImportSummary()
+        outcomes = _upsert_rows(library_id, [row], summary)
+        if summary.errors:  # only a replaced card can be refused here: the schema checked
+            raise ConflictError(summary.errors[0]["detail"], code=summary.errors[0]["code"])
+        try:
+            db.session.commit()
+            break
+        except IntegrityError:
+            # Another request created the same card a moment ago: update it instead.
+            db.session.rollback()
+            if attempt == 2:
+                raise
+    outcome, patron_id = outcomes[row[1]]
+    return db.session.get(Patron, patron_id), outcome == "created"
+
+
+def _own_patron(library_id: int, patron_id: str) -> Patron:
+    """The caller's patron with this id; another library's patron is simply not found."""
+    patron = db.session.execute(select(Patron).where(
+        Patron.id == patron_id, Patron.library_id == library_id)).scalar_one_or_none()
+    if patron is None:
+        raise NotFoundError("You have no patron with this id.", code="patron_not_found")
+    return patron
+
+
+def get_patron(library_id: int, patron_id: str) -> Patron:
+    """Show one of the caller's patrons."""
+    return _own_patron(library_id, patron_id)
+
+
+def list_patrons(library_id: int, *, limit=None, cursor=None, standing=None,
+                 external_ref=None) -> dict:
+    """A page of the caller's own patrons."""
+    query = select(Patron).where(Patron.library_id == library_id)
+    if standing:
+        query = query.where(Patron.standing == standing)
+    if external_ref:
+        query = query.where(Patron.external_ref == external_ref)
+    return paginate(query, Patron.id, limit=limit, cursor=cursor)
+
+
+def update_patron(library_id: int, patron_id: str, data: dict, key: bytes) -> Patron:
+    """Change one of the caller's patrons."""
+    patron = _own_patron(library_id, patron_id)
+    values = stored_fields(data, key)
+    if values.get("block_reasons") and values.get("standing", patron.standing) == "good":
+        raise RuleError("Only a blocked patron has block reasons.", code="validation_failed",
+                        errors={"block_reasons": "Only a blocked patron has block reasons."})
+    for name, value in values.items():
+        setattr(patron, name, value)
+    db.session.commit()
+    return patron
+
+
+def delete_patron(library_id: int, patron_id: str) -> None:
+    """Remove one of the caller's patrons and the cards it replaced."""
+    patron = _own_patron(library_id, patron_id)
+    db.session.execute(delete(ReplacedCard).where(ReplacedCard.patron_id == patron.id))
+    db.session.delete(patron)
+    db.session.commit()
+
+
+def lookup_patron(library_id: int, card_number: str, key: bytes) -> Patron:
+    """Find the caller's own patron by card number (current card only)."""
+    digest = card_hmac(key, normalize_card(card_number))
+    patron = db.session.execute(select(Patron).where(
+        Patron.library_id == library_id, Patron.card_hmac == digest)).scalar_one_or_none()
+    if patron is None:
+        raise NotFoundError("You have no patron with this card.", code="patron_not_found")
+    return patron
+
+
+def replace_card(library_id: int, patron_id: str, new_card_number: str, key: bytes) -> Patron:
+    """Give a patron a new card; the old one then verifies as `card_replaced`."""
+    patron = _own_patron(library_id, patron_id)
+    card = normalize_card(new_card_number)
+    digest = card_hmac(key, card)
+    if digest == patron.card_hmac:
+        raise ConflictError("This is already the patron's card.", code="same_card")
+    holder = db.session.execute(select(Patron.id).where(
+        Patron.library_id == library_id, Patron.card_hmac == digest)).first()
+    old = db.session.execute(select(ReplacedCard).where(
+        ReplacedCard.library_id == library_id, ReplacedCard.card_hmac == digest)
+    ).scalar_one_or_none()
+    if holder is not None or (old is not None and old.patron_id != patron.id):
+        raise ConflictError("Another of your patrons has, or had, this card.",
+                            code="card_in_use")
+    if old is not None:
+        db.session.delete(old)  # the patron gets an earlier card of theirs back
+        db.session.flush()
+    db.session.add(ReplacedCard(library_id=library_id, card_hmac=patron.card_hmac,
+                                patron_id=patron.id))
+    patron.card_hmac = digest
+    patron.card_last4 = last4(card)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise ConflictError("Another of your patrons has, or had, this card.",
+                            code="card_in_use") from None
+    return patron
+
+
+def import_roster(library_id: int, rows: Iterable[tuple[int, dict | None, tuple | None]],
+                  key: bytes, *, batch_size: int = 2000,
+                  on_batch: Callable[[ImportSummary], None] | None = None) -> ImportSummary:
+    """Upsert a stream of parsed roster lines, committing every batch.
+
+    `rows` yields (line, fields, None) for a good line or (line, None, (code, detail)) for a
+    bad one. Memory holds one batch. Each batch commits on its own, so an interrupted import
+    keeps what it did and running the same roster again reports those lines unchanged.
+    """
+    summary = ImportSummary()
+    batch: dict[bytes, tuple[int, bytes, str, dict]] = {}
+
+    def flush():
+        if batch:
+            _upsert_rows(library_id, list(batch.values()), summary)
+            db.session.commit()
+            batch.clear()
+        if on_batch:
+            on_batch(summary)
+
+    for line, values, error in rows:
+        if error is not None:
+            summary.reject(line, *error)
+            continue
+        card = values.pop("card")
+        digest = card_hmac(key, card)
+        if digest in batch:
+            flush()  # the later line for the same card wins, as it would one by one
+        if "surname" in values:
+            surname = values.pop("surname")
+            values["surname_hmac"] = surname_hmac(key, surname) if surname else None
+        batch[digest] = (line, digest, last4(card), values)
+        if len(batch) >= batch_size:
+            flush()
+    flush()
+    return summary

@@ -1,0 +1,1 @@
+"""Card verification: may a visiting patron borrow here under reciprocal borrowing (R2, R14)?"""

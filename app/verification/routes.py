@@ -1,0 +1,31 @@
+"""HTTP view for card verification (any active member)."""
+
+from flask import current_app
+from flask_smorest import Blueprint
+
+from app.auth import requires
+from app.errors import RateLimitedError
+from app.timestamps import today_in, utcnow
+from app.verification import service
+from app.verification.ratelimit import retry_after
+from app.verification.schemas import VerificationRequestSchema, VerificationSchema
+
+blp = Blueprint("verifications", __name__, url_prefix="/api/v1/verifications",
+                description="May a visiting patron borrow here? (R2, R14, R15)")
+
+
+@blp.route("", methods=["POST"])
+@requires("member")
+@blp.arguments(VerificationRequestSchema)
+@blp.response(200, VerificationSchema)
+def verify(data, caller):
+    """Verify a visiting patron's card: eligible, not_eligible or refer, with reasons."""
+    wait = current_app.extensions["reciprocity.verify_limiter"].acquire(caller.key_id)
+    if wait:
+        raise RateLimitedError("Too many verifications with this key; try again shortly.",
+                               headers={"Retry-After": retry_after(wait)})
+    now = utcnow()
+    return service.verify_card(
+        caller.library_id, data["card_number"], data["home_library"], data["surname"],
+        current_app.config["HMAC_KEY"].encode("utf-8"), now,
+        today_in(current_app.config["TIMEZONE"], now))

@@ -1,0 +1,38 @@
+"""The wire format for card verification."""
+
+from marshmallow import Schema, fields, validate
+
+from app.libraries.schemas import CODE, ContactSchema
+from app.patrons.schemas import CardNumberField
+
+
+class VerificationRequestSchema(Schema):
+    """A lending desk's question about a card."""
+
+    card_number = CardNumberField(required=True, validate=validate.Length(max=80))
+    home_library = fields.String(load_default=None, validate=CODE, metadata={
+        "description": "The home library's code; optional when the card's prefix names it "
+                       "(R15)."})
+    surname = fields.String(load_default=None, validate=validate.Length(min=1, max=100),
+                            metadata={"description": "Optional identity check."})
+
+
+class HomeLibrarySchema(Schema):
+    """The card's home library and how to reach it."""
+
+    code = fields.String()
+    name = fields.String()
+    contact = fields.Nested(ContactSchema)
+
+
+class VerificationSchema(Schema):
+    """The answer: eligible, not_eligible or refer, with reasons and the home's contact."""
+
+    decision = fields.String(metadata={"enum": ["eligible", "not_eligible", "refer"]})
+    reasons = fields.List(fields.String())
+    home_library = fields.Nested(HomeLibrarySchema)
+    expires_on = fields.Date(allow_none=True)
+    identity = fields.String(metadata={"enum": ["matched", "mismatched", "not_checked"]})
+    checked_at = fields.DateTime(format="iso")
+    source = fields.String(metadata={"enum": ["registry", "home_system"]})
+    advice = fields.String()
