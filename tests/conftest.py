@@ -12,6 +12,11 @@ import shutil
 import sys
 
 import pytest
+from hypothesis import settings
+
+# Time limits per example make property tests flaky on a loaded 2-core CI machine.
+settings.register_profile("reciprocity", deadline=None, print_blob=True)
+settings.load_profile("reciprocity")
 
 sys.path.insert(0, os.path.dirname(__file__))
 

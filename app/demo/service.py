@@ -1,0 +1,239 @@
+"""The demo federation: the 623 Illinois public libraries with synthetic patrons and keys.
+
+Libraries come from the IMLS Public Libraries Survey FY2018 (app/data, MIT licence). Patrons
+are synthetic, generated deterministically from each library's code, in proportion to its
+registered borrowers. Running the load again changes nothing (and reuses the demo keys).
+"""
+
+import csv
+import os
+import random
+import shlex
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import select
+
+from app.auth import hash_key, issue_key
+from app.extensions import db
+from app.libraries.models import ApiKey, CardPrefix, Library
+from app.patrons.models import Patron, ReplacedCard
+from app.patrons.rules import card_hmac, last4, normalize_surname
+from app.patrons.service import import_roster
+from app.timestamps import today_in
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "illinois-public-libraries-fy2018.csv"
+DEFAULT_SCALE = 1 / 1000  # synthetic patrons per registered borrower
+MIN_PATRONS = 3
+LENDER, HOME, INACTIVE = "IL0368", "IL0029", "IL0454"  # Naperville, Aurora, Riverdale
+SURNAMES = ("Garcia", "Smith", "Johnson", "Williams", "Brown", "Jones", "Miller", "Davis",
+            "Rodriguez", "Martinez", "Hernández", "Lopez", "Gonzalez", "Wilson", "Anderson",
+            "Nguyen", "Kowalski", "O'Brien", "Nowak", "Patel", "Kim", "Washington", "Müller")
+# A label per region of the state: the survey records no regional system, so these are made up
+# and say so.
+SYSTEMS = ((41.5, "SYNTHETIC-NORTH"), (40.0, "SYNTHETIC-CENTRAL"), (-90.0, "SYNTHETIC-SOUTH"))
+
+
+def luhn_digit(number: str) -> str:
+    """The Luhn check digit library cards (Codabar, 14 digits) usually end with."""
+    total = 0
+    for index, char in enumerate(reversed(number)):
+        digit = int(char)
+        if index % 2 == 0:
+            digit *= 2
+            digit -= 9 if digit > 9 else 0
+        total += digit
+    return str((10 - total % 10) % 10)
+
+
+def card_prefix(code: str) -> str:
+    """A demo library's card prefix: 2 and the number in its FSCS id (IL0003 -> 20003)."""
+    return "2" + code[2:]
+
+
+def demo_card(code: str, serial: int) -> str:
+    """The demo card number of a library's patron number `serial` (14 digits)."""
+    body = card_prefix(code) + f"{serial:08d}"
+    return body + luhn_digit(body)
+
+
+def _title(text: str) -> str:
+    """Survey names are upper case; make them readable ('MCHENRY' -> 'McHenry')."""
+    words = []
+    for word in text.title().split(" "):
+        if word.startswith("Mc") and len(word) > 2:
+            word = "Mc" + word[2].upper() + word[3:]
+        words.append(word)
+    return " ".join(words).replace(" Of ", " of ").replace(" And ", " and ")
+
+
+def _phone(raw: str) -> str | None:
+    """Format a survey phone number as (630) 543-3617."""
+    digits = "".join(c for c in raw if c.isdigit())
+    if len(digits) != 10:
+        return None
+    return f"({digits[:3]}) {digits[3:6]}-{digits[6:]}"
+
+
+def survey_rows() -> Iterator[dict]:
+    """The survey's Illinois rows."""
+    with open(DATA, encoding="utf-8-sig", newline="") as handle:
+        yield from csv.DictReader(handle)
+
+
+def _system(latitude: str) -> str:
+    """A synthetic regional system label from the library's latitude."""
+    try:
+        value = float(latitude)
+    except ValueError:
+        return SYSTEMS[-1][1]
+    return next(label for bound, label in SYSTEMS if value >= bound)
+
+
+def _load_libraries(echo) -> dict[str, tuple[int, int]]:
+    """Admit every survey library not yet in the federation; return {code: (id, borrowers)}."""
+    existing = dict(db.session.execute(select(Library.code, Library.id)).all())
+    admitted = 0
+    borrowers = {}
+    for row in survey_rows():
+        code = row["FSCSKEY"]
+        borrowers[code] = int(row["REGBOR"]) if row["REGBOR"].lstrip("-").isdigit() else -1
+        if code in existing:
+            continue
+        library = Library(
+            code=code, name=_title(row["LIBNAME"]), type="public", membership="full",
+            reciprocal_borrowing=True, active=code != INACTIVE,
+            contact_email=f"circulation@{code.lower()}.demo.invalid",
+            contact_phone=_phone(row["PHONE"]), street=_title(row["ADDRESS"]),
+            city=_title(row["CITY"]), zip=row["ZIP"][:5], county=_title(row["CNTY"]),
+            system=_system(row["LATITUDE"]))
+        library.prefixes = [CardPrefix(prefix=card_prefix(code))]
+        db.session.add(library)
+        admitted += 1
+    db.session.commit()
+    ids = dict(db.session.execute(select(Library.code, Library.id)).all())
+    echo(f"Libraries: {admitted} admitted, {len(ids) - admitted} already members.")
+    return {code: (ids[code], count) for code, count in borrowers.items() if code in ids}
+
+
+def _patron_rows(code: str, count: int, today: date) -> Iterator[tuple[int, dict, None]]:
+    """Synthetic roster lines for a library: mostly good, some blocked, some expired."""
+    rng = random.Random(code)  # deterministic: the same patrons every run
+    for serial in range(1, count + 1):
+        roll = rng.random()
+        good_until = date(today.year + 1 + rng.randrange(3), rng.randrange(1, 13), 1)
+        values = {"card": demo_card(code, serial), "category": "juvenile"
+                  if rng.random() < 0.2 else "adult",
+                  "surname": SURNAMES[rng.randrange(len(SURNAMES))],
+                  "external_ref": f"{code}-P{serial:06d}"}
+        if serial == 1 or roll < 0.8:  # patron 1 is always good, for the README tour
+            values.update(standing="good", block_reasons=[], expires_on=good_until)
+        elif roll < 0.9:
+            values.update(standing="blocked", expires_on=good_until,
+                          block_reasons=[rng.choice(["fines", "lost_items", "address_unknown"])])
+        else:
+            values.update(standing="good", block_reasons=[],
+                          expires_on=date(today.year - 1, rng.randrange(1, 13), 15))
+        if serial == 2:  # patron 2 is always blocked, for the README tour
+            values.update(standing="blocked", block_reasons=["fines"], expires_on=good_until)
+        if serial == 3:  # patron 3 is always expired, for the README tour
+            values.update(standing="good", block_reasons=[],
+                          expires_on=date(today.year - 1, 6, 30))
+        yield serial, values, None
+
+
+def _normalised(rows):
+    """Fold surnames as a roster import would."""
+    for line, values, error in rows:
+        values["surname"] = normalize_surname(values["surname"])
+        yield line, values, error
+
+
+def _load_patrons(libraries: dict, key: bytes, scale: float, today: date, echo) -> None:
+    """Import each library's synthetic roster through the registry's own import path."""
+    totals = {"created": 0, "updated": 0, "unchanged": 0}
+    for code, (library_id, borrowers) in sorted(libraries.items()):
+        count = max(MIN_PATRONS, round(max(borrowers, 0) * scale))
+        summary = import_roster(library_id, _normalised(_patron_rows(code, count, today)), key)
+        for name in totals:
+            totals[name] += getattr(summary, name)
+    echo(f"Patrons: {totals['created']} created, {totals['updated']} updated, "
+         f"{totals['unchanged']} unchanged.")
+
+
+def _replace_demo_card(libraries: dict, key: bytes) -> str:
+    """Give the home library's patron 4 a new card once; return the old (replaced) card."""
+    library_id = libraries[HOME][0]
+    old, new = demo_card(HOME, 4), demo_card(HOME, 99_999_999)
+    old_hmac = card_hmac(key, old)
+    patron = db.session.execute(select(Patron).where(
+        Patron.library_id == library_id, Patron.card_hmac == old_hmac)).scalar_one_or_none()
+    if patron is not None:
+        db.session.add(ReplacedCard(library_id=library_id, card_hmac=old_hmac,
+                                    patron_id=patron.id))
+        patron.card_hmac = card_hmac(key, new)
+        patron.card_last4 = last4(new)
+        db.session.commit()
+    return old
+
+
+def _demo_keys(path: Path) -> dict[str, str]:
+    """Reuse the demo keys written last time while they still work; issue the rest."""
+    wanted = {"DEMO_ADMIN_KEY": None, "DEMO_LENDER_KEY": LENDER, "DEMO_HOME_KEY": HOME}
+    found = {}
+    if path.exists():
+        for line in path.read_text().splitlines():
+            name, _, value = line.removeprefix("export ").partition("=")
+            if name in wanted:
+                found[name] = shlex.split(value)[0] if value else ""
+    keys = {}
+    for name, code in wanted.items():
+        key = found.get(name)
+        if key and db.session.execute(select(ApiKey.id).where(
+                ApiKey.key_hash == hash_key(key), ApiKey.revoked_at.is_(None))).first():
+            keys[name] = key
+            continue
+        library = db.session.execute(select(Library).where(Library.code == code)
+                                     ).scalar_one() if code else None
+        _, keys[name] = issue_key(library, label="demo")
+    db.session.commit()
+    return keys
+
+
+def load_demo(app: Flask, *, scale: float | None = None,
+              echo: Callable[[str], None] = print) -> Path:
+    """Load the demo federation and write instance/demo.env; idempotent. Returns that path."""
+    key = app.config["HMAC_KEY"].encode("utf-8")
+    today = today_in(app.config["TIMEZONE"])
+    libraries = _load_libraries(echo)
+    _load_patrons(libraries, key, DEFAULT_SCALE if scale is None else scale, today, echo)
+    replaced = _replace_demo_card(libraries, key)
+    path = Path(app.instance_path) / "demo.env"
+    keys = _demo_keys(path)
+    values = {
+        **keys, "DEMO_LENDER": LENDER, "DEMO_HOME": HOME, "DEMO_INACTIVE": INACTIVE,
+        "DEMO_CARD_GOOD": demo_card(HOME, 1), "DEMO_SURNAME_GOOD": _surname(HOME, 1),
+        "DEMO_CARD_BLOCKED": demo_card(HOME, 2), "DEMO_CARD_EXPIRED": demo_card(HOME, 3),
+        "DEMO_CARD_REPLACED": replaced, "DEMO_CARD_UNKNOWN": demo_card(HOME, 99_999_998),
+        "DEMO_CARD_INACTIVE_HOME": demo_card(INACTIVE, 1),
+    }
+    body = ("# Demo federation: keys and synthetic cards for trying the API (see README).\n"
+            "# These keys work only against this instance's database. Source me: "
+            ". instance/demo.env\n"
+            + "".join(f"export {name}={shlex.quote(value)}\n" for name, value in values.items()))
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(body)
+    echo(f"Demo keys and cards written to {path} (mode 600).")
+    return path
+
+
+def _surname(code: str, serial: int) -> str:
+    """The synthetic surname of a library's patron `serial`, as generated."""
+    today = date(2000, 1, 1)  # the surname does not depend on the date
+    for number, values, _ in _patron_rows(code, serial, today):
+        if number == serial:
+            return values["surname"]
+    raise ValueError(serial)

@@ -1,0 +1,49 @@
+# Sourced by scripts/serve and scripts/test: a virtualenv in .venv with the project installed.
+# Needs only Python 3.11 and Debian's package tools on a fresh machine.
+set -euo pipefail
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+apt_install() {
+    # Install Debian packages, refreshing the package lists once per run.
+    if [ -z "${APT_UPDATED:-}" ]; then
+        as_root apt-get update -qq
+        APT_UPDATED=1
+    fi
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "$@"
+}
+
+find_python() {
+    for candidate in "${PYTHON:-}" python3.11 python3; do
+        [ -n "$candidate" ] || continue
+        if command -v "$candidate" >/dev/null 2>&1 &&
+            "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
+            echo "$candidate"
+            return
+        fi
+    done
+    echo "Python 3.11 is required (set PYTHON=/path/to/python3.11)." >&2
+    exit 1
+}
+
+setup_venv() {
+    # $1: pip extras to install ("" or "test").
+    local extras="${1:-}" python
+    python=$(find_python)
+    if [ ! -x .venv/bin/python ]; then
+        if ! "$python" -m venv .venv 2>/dev/null; then
+            # Debian splits venv and ensurepip out of the interpreter package.
+            rm -rf .venv
+            apt_install python3.11-venv
+            "$python" -m venv .venv
+        fi
+    fi
+    local stamp=".venv/.installed-${extras:-base}"
+    if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+        .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
+        .venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extras:+[$extras]}"
+        touch "$stamp"
+    fi
+}
