@@ -10,9 +10,9 @@ from app import config as config_module
 from app.extensions import api, db, migrate
 
 
-def create_app(test_config: dict | None = None) -> Flask:
+def create_app(test_config: dict | None = None, *, instance_path: str | None = None) -> Flask:
     """Build the app: config -> extensions -> blueprints -> error handlers -> CLI."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
     app.config.from_object(config_module.Defaults)
     os.makedirs(app.instance_path, exist_ok=True)
     if test_config is None:
@@ -62,8 +62,9 @@ def _register_blueprints(app: Flask) -> None:
     from app.libraries.routes import blp as libraries
     from app.patrons.routes import blp as patrons
     from app.verification.routes import blp as verifications
+    from app.verification.routes import traffic_blp as traffic
 
-    for blueprint in (health, libraries, patrons, verifications):
+    for blueprint in (health, libraries, patrons, verifications, traffic):
         api.register_blueprint(blueprint)
 
 

@@ -18,12 +18,9 @@ from hypothesis import settings
 settings.register_profile("reciprocity", deadline=None, print_blob=True)
 settings.load_profile("reciprocity")
 
-sys.path.insert(0, os.path.dirname(__file__))
-
-from pg_cluster import PostgresCluster, PostgresUnavailable  # noqa: E402
-
-from app import create_app  # noqa: E402
-from app.extensions import db  # noqa: E402
+from app import create_app
+from app.extensions import db
+from tests.pg_cluster import PostgresCluster, PostgresUnavailable
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 HMAC_KEY = "test-hmac-key-not-secret"

@@ -8,7 +8,8 @@ from app.errors import RateLimitedError
 from app.timestamps import today_in, utcnow
 from app.verification import service
 from app.verification.ratelimit import retry_after
-from app.verification.schemas import VerificationRequestSchema, VerificationSchema
+from app.verification.schemas import (TrafficQuerySchema, TrafficSchema,
+                                      VerificationRequestSchema, VerificationSchema)
 
 blp = Blueprint("verifications", __name__, url_prefix="/api/v1/verifications",
                 description="May a visiting patron borrow here? (R2, R14, R15)")
@@ -29,3 +30,16 @@ def verify(data, caller):
         caller.library_id, data["card_number"], data["home_library"], data["surname"],
         current_app.config["HMAC_KEY"].encode("utf-8"), now,
         today_in(current_app.config["TIMEZONE"], now))
+
+
+traffic_blp = Blueprint("traffic", __name__, url_prefix="/api/v1/traffic",
+                        description="Verification traffic for the yearly survey (R19).")
+
+
+@traffic_blp.route("", methods=["GET"])
+@requires("member", "admin")
+@traffic_blp.arguments(TrafficQuerySchema, location="query")
+@traffic_blp.response(200, TrafficSchema)
+def traffic(query, caller):
+    """A year's verification counts: a member sees its own lending and its patrons' borrowing."""
+    return service.traffic(None if caller.is_admin else caller.library_id, query["year"])

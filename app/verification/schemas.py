@@ -36,3 +36,27 @@ class VerificationSchema(Schema):
     checked_at = fields.DateTime(format="iso")
     source = fields.String(metadata={"enum": ["registry", "home_system"]})
     advice = fields.String()
+
+
+class TrafficQuerySchema(Schema):
+    """Which year of the traffic survey."""
+
+    year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
+
+
+class TrafficRowSchema(Schema):
+    """Verifications one lending library made of one home library's cards in a month."""
+
+    month = fields.String()
+    lending_library = fields.String()
+    home_library = fields.String()
+    eligible = fields.Integer()
+    not_eligible = fields.Integer()
+    refer = fields.Integer()
+
+
+class TrafficSchema(Schema):
+    """A year of verification traffic (R19); no card numbers are kept."""
+
+    year = fields.Integer()
+    items = fields.List(fields.Nested(TrafficRowSchema))

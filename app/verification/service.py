@@ -114,3 +114,25 @@ def verify_card(lending_library_id: int, card_number: str, home_code: str | None
         home_library={"code": home.code, "name": home.name, "contact": contact},
         expires_on=record.expires_on if record else None, identity=facts.identity,
         checked_at=now, source="registry", advice=rules.advice(result, home.name, contact))
+
+
+def traffic(library_id: int | None, year: int) -> dict:
+    """The year's verification counts for the traffic survey (R19), by month and counterpart.
+
+    A member sees the rows it is party to: as lender (its desk verified other libraries'
+    cards) and as home (other desks verified its patrons). The office (None) sees every row.
+    """
+    lender = Library.__table__.alias("lender")
+    home = Library.__table__.alias("home")
+    query = (select(VerificationCount.month, lender.c.code.label("lending_library"),
+                    home.c.code.label("home_library"), VerificationCount.eligible,
+                    VerificationCount.not_eligible, VerificationCount.refer)
+             .join(lender, lender.c.id == VerificationCount.lending_library_id)
+             .join(home, home.c.id == VerificationCount.home_library_id)
+             .where(VerificationCount.month.like(f"{year:04d}-%"))
+             .order_by(VerificationCount.month, lender.c.code, home.c.code))
+    if library_id is not None:
+        query = query.where((VerificationCount.lending_library_id == library_id)
+                            | (VerificationCount.home_library_id == library_id))
+    rows = [dict(row._mapping) for row in db.session.execute(query)]
+    return {"year": year, "items": rows}

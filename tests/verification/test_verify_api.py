@@ -223,3 +223,24 @@ def test_expiry_uses_the_calendar_date_in_the_federation_time_zone(fed, app):
     assert today_in("America/Chicago", now) == date(2026, 11, 23)
     assert chicago.decision == "eligible"
     assert (utc.decision, utc.reasons) == ("not_eligible", ("expired",))
+
+
+def test_the_traffic_survey_shows_each_library_only_its_own_rows(fed, client):
+    """R19: lending and own patrons' borrowing by month; a third library sees neither."""
+    fed.admit("THIRD")
+    fed.register("HOME", "2000100000012")
+    verify(fed, "2000100000012")
+    year = date.today().year  # the count uses the federation's month; take both years near
+    rows = []
+    for y in (year - 1, year, year + 1):
+        rows += client.get(f"/api/v1/traffic?year={y}",
+                           headers=fed.headers("HOME")).get_json()["items"]
+    assert [(r["lending_library"], r["home_library"], r["eligible"]) for r in rows] == [
+        ("LEND", "HOME", 1)]
+    for y in (year - 1, year, year + 1):
+        third = client.get(f"/api/v1/traffic?year={y}", headers=fed.headers("THIRD"))
+        assert third.get_json()["items"] == []
+        office = client.get(f"/api/v1/traffic?year={y}", headers=fed.headers())
+        assert office.status_code == 200
+    response = client.get("/api/v1/traffic?year=abc", headers=fed.headers("HOME"))
+    assert response.status_code == 422
