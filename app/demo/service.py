@@ -26,7 +26,7 @@ from app.timestamps import today_in
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "illinois-public-libraries-fy2018.csv"
 DEFAULT_SCALE = 1 / 1000  # synthetic patrons per registered borrower
-MIN_PATRONS = 3
+MIN_PATRONS = 5  # the README tour uses patrons 1 to 4 of its home library
 LENDER, HOME, INACTIVE = "IL0368", "IL0029", "IL0454"  # Naperville, Aurora, Riverdale
 SURNAMES = ("Garcia", "Smith", "Johnson", "Williams", "Brown", "Jones", "Miller", "Davis",
             "Rodriguez", "Martinez", "Hernández", "Lopez", "Gonzalez", "Wilson", "Anderson",

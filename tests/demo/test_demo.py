@@ -1,0 +1,114 @@
+"""The demo federation: 623 Illinois libraries, synthetic patrons, keys; loading is idempotent."""
+
+import os
+import stat
+
+import pytest
+from sqlalchemy import func, select
+
+from app.demo.service import card_prefix, demo_card, luhn_digit
+from app.extensions import db
+from app.libraries.models import ApiKey, Library
+from app.patrons.models import Patron
+
+
+def read_env(path) -> dict:
+    """The variables instance/demo.env exports."""
+    values = {}
+    for line in path.read_text().splitlines():
+        if line.startswith("export "):
+            name, _, value = line.removeprefix("export ").partition("=")
+            values[name] = value
+    return values
+
+
+@pytest.fixture
+def loaded(app, tmp_path):
+    """The demo loaded twice (at the smallest scale), with instance/ in a temporary folder."""
+    from app.demo import load_demo
+
+    app.instance_path = str(tmp_path)
+    lines = []
+    with app.app_context():
+        first = load_demo(app, scale=0, echo=lines.append)
+        first_env = read_env(first)
+        load_demo(app, scale=0, echo=lines.append)
+    return app, first, first_env, lines
+
+
+def test_the_demo_admits_all_623_illinois_libraries_with_synthetic_systems(loaded):
+    """Every survey row is a member; regional systems are labelled as synthetic."""
+    app, _, _, _ = loaded
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Library)) == 623
+        systems = set(db.session.scalars(select(Library.system).distinct()))
+        assert systems == {"SYNTHETIC-NORTH", "SYNTHETIC-CENTRAL", "SYNTHETIC-SOUTH"}
+        aurora = db.session.scalar(select(Library).where(Library.code == "IL0029"))
+        assert aurora.name == "Aurora Public Library"
+        assert aurora.card_prefixes == ["20029"] and aurora.county == "Kane"
+
+
+def test_loading_again_changes_nothing_and_keeps_the_keys(loaded):
+    """Idempotent: the second run admits nobody, creates no patron and reuses the keys."""
+    app, path, first_env, lines = loaded
+    assert lines[3] == "Libraries: 0 admitted, 623 already members."
+    assert lines[4].startswith("Patrons: 0 created, 0 updated,")
+    assert read_env(path) == first_env
+    with app.app_context():
+        # the admin, lender and home keys, issued once
+        assert db.session.scalar(select(func.count()).select_from(ApiKey)) == 3
+
+
+def test_the_demo_env_file_is_private(loaded):
+    """Keys are secrets: the file is readable by its owner only."""
+    _, path, _, _ = loaded
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def test_each_demo_card_gives_the_decision_the_readme_promises(loaded):
+    """The README's tour: every decision, through the real API with the demo keys."""
+    app, _, env, _ = loaded
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {env['DEMO_LENDER_KEY']}"}
+
+    def decide(card, **extra):
+        body = client.post("/api/v1/verifications", json={"card_number": card, **extra},
+                           headers=headers).get_json()
+        return body["decision"], body["reasons"]
+
+    assert decide(env["DEMO_CARD_GOOD"], surname=env["DEMO_SURNAME_GOOD"]) == ("eligible", [])
+    assert decide(env["DEMO_CARD_GOOD"], surname="Smith") == ("refer", ["identity_mismatch"]) \
+        or env["DEMO_SURNAME_GOOD"] == "Smith"
+    assert decide(env["DEMO_CARD_BLOCKED"]) == ("not_eligible", ["home_block"])
+    assert decide(env["DEMO_CARD_EXPIRED"]) == ("not_eligible", ["expired"])
+    assert decide(env["DEMO_CARD_REPLACED"]) == ("not_eligible", ["card_replaced"])
+    assert decide(env["DEMO_CARD_INACTIVE_HOME"]) == ("not_eligible",
+                                                      ["home_not_participating"])
+    assert decide(env["DEMO_CARD_UNKNOWN"]) == ("refer", ["unknown_card"])
+    admin = {"Authorization": f"Bearer {env['DEMO_ADMIN_KEY']}"}
+    assert client.get("/api/v1/libraries?limit=1", headers=admin).status_code == 200
+
+
+def test_patrons_are_in_proportion_to_registered_borrowers(app, tmp_path):
+    """At 1 per 1000 registered borrowers, Chicago (1,086,118) has 1,086 demo patrons."""
+    from app.demo import load_demo
+
+    app.instance_path = str(tmp_path)
+    with app.app_context():
+        load_demo(app, echo=lambda line: None)
+        counts = dict(db.session.execute(
+            select(Library.code, func.count(Patron.id)).join(Patron)
+            .group_by(Library.code)).all())
+        standings = dict(db.session.execute(
+            select(Patron.standing, func.count()).group_by(Patron.standing)).all())
+    assert counts["IL0098"] == 1086 and counts["IL0029"] == 110
+    assert min(counts.values()) == 5  # every library has a few, even with no survey count
+    assert 0.05 < standings["blocked"] / sum(standings.values()) < 0.2
+
+
+def test_demo_cards_are_14_digit_codabar_numbers_with_a_luhn_check_digit():
+    """Cards look like real library cards: prefix 2 + FSCS number, serial, check digit."""
+    card = demo_card("IL0003", 42)
+    assert card.startswith(card_prefix("IL0003")) and len(card) == 14
+    assert luhn_digit(card[:-1]) == card[-1]
+    assert luhn_digit("7992739871") == "3"  # the textbook Luhn example
