@@ -45,7 +45,8 @@ class Defaults:
     OPENAPI_URL_PREFIX = "/api"
     OPENAPI_JSON_PATH = "v1/openapi.json"
     OPENAPI_SWAGGER_UI_PATH = "docs"
-    OPENAPI_SWAGGER_UI_URL = "/api/static/swagger-ui/"
+    # Swagger UI's assets come from a CDN: nothing in the app serves /api/static/.
+    OPENAPI_SWAGGER_UI_URL = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/"
     API_SPEC_OPTIONS = {
         "info": {
             "description": (
@@ -78,22 +79,29 @@ def instance_secret(instance_path: str, name: str) -> str:
     """Read a secret from instance/NAME, generating it (mode 600) on first use."""
     path = Path(instance_path) / name
     try:
-        return path.read_text().strip()
+        value = path.read_text().strip()
     except FileNotFoundError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_hex(32)
-    # O_EXCL: two workers starting at once must not each write a different key.
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        # Another process is writing it: wait for the content rather than read it half-made.
-        for _ in range(100):
-            value = path.read_text().strip()
-            if value:
-                return value
-            time.sleep(0.01)
-        raise RuntimeError(f"{path} exists but is empty")
-    with os.fdopen(fd, "w") as handle:
-        handle.write(value + "\n")
-    return value
+        value = None
+    if value:
+        return value
+    if value is None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        value = secrets.token_hex(32)
+        # O_EXCL: two workers starting at once must not each write a different key.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(value + "\n")
+            return value
+    # The file exists but is empty: another process has just created it and is writing it.
+    # Wait for the content rather than use an empty secret (every card HMAC would change).
+    for _ in range(100):
+        value = path.read_text().strip()
+        if value:
+            return value
+        time.sleep(0.01)
+    raise RuntimeError(f"{path} exists but is empty: delete it to generate a new secret, "
+                       "or restore the one in use.")

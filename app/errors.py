@@ -1,8 +1,10 @@
 """Domain errors and the one handler that renders every error as RFC 9457 problem details."""
 
+import json
+import re
 from http import HTTPStatus
 
-from flask import Flask, current_app, jsonify
+from flask import Flask, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -177,8 +179,69 @@ def handle_unexpected(error: Exception):
                    "nothing was changed. Please report it if it persists.")
 
 
+# A JSON escape that can decode to text no field accepts: NUL (PostgreSQL cannot store it) or a
+# UTF-16 surrogate, which is fine in a pair but cannot be encoded on its own.
+_SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
+
+
+_UNSTORABLE_CHAR = re.compile("[\x00\ud800-\udfff]")
+
+
+def _has_unstorable_text(value) -> bool:
+    """True when a decoded JSON value holds a NUL or an unpaired surrogate in any string."""
+    pending = [value]  # a loop, not recursion: the JSON may nest almost to the recursion limit
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if _UNSTORABLE_CHAR.search(item):
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
+
+
+def reject_unreadable_input():
+    """Refuse, as problem+json, input that would otherwise fail deep inside the app with a 500.
+
+    webargs turns ordinary JSON syntax errors into a 400, but not JSON that Python's decoder
+    refuses with another error (nesting deeper than the recursion limit, an integer literal
+    longer than 4300 digits), nor text that decodes but cannot be stored: NUL characters
+    (PostgreSQL refuses them) and unpaired surrogates (not encodable as UTF-8). No id, code or
+    filter contains a NUL either, so one in the path or the query string is refused here too.
+    """
+    if request.routing_exception is not None:
+        return None  # 404/405: the router's answer comes first
+    if "\x00" in request.path:
+        raise NotFoundError("No such resource.", code="not_found")
+    if any("\x00" in key or "\x00" in value for key, value in request.args.items(multi=True)):
+        raise BadRequestError("A query parameter contains a NUL character.",
+                              code="bad_request")
+    if not request.is_json:
+        return None
+    data = request.get_data(cache=True)  # webargs reads the same cached bytes afterwards
+    if not data:
+        return None
+    try:
+        value = json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None  # webargs answers these itself (400 malformed_body)
+    except (RecursionError, ValueError):
+        raise BadRequestError("The request body is not JSON this service can read (nested "
+                              "too deeply, or a number too long).",
+                              code="malformed_body") from None
+    if _SUSPECT_ESCAPE.search(data) and _has_unstorable_text(value):
+        raise BadRequestError("The request body contains a NUL character or an unpaired "
+                              "surrogate (\\u0000, \\ud800-\\udfff), which no field accepts.",
+                              code="malformed_body")
+    return None
+
+
 def register_error_handlers(app: Flask) -> None:
     """Make problem+json the only error shape the app produces."""
+    app.before_request(reject_unreadable_input)
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)

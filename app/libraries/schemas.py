@@ -7,9 +7,11 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 from app.libraries.models import LIBRARY_TYPES, MEMBERSHIPS
 from app.pagination import PageQuerySchema, PageSchema
 
-CODE = validate.Regexp(r"^[A-Z0-9][A-Z0-9_-]{1,15}$",
+# \Z, not $: `$` also matches before a final newline, which let "IL0003\n" through as a new
+# code (and, 16 characters long plus the newline, overflow the column on PostgreSQL).
+CODE = validate.Regexp(r"^[A-Z0-9][A-Z0-9_-]{1,15}\Z",
                        error="Use 2-16 capital letters, digits, '-' or '_' (e.g. IL0003).")
-PREFIX = re.compile(r"^[0-9]{1,16}$")
+PREFIX = re.compile(r"^[0-9]{1,16}\Z")
 
 
 class ContactSchema(Schema):
@@ -25,7 +27,7 @@ class AddressSchema(Schema):
     street = fields.String(allow_none=True, validate=validate.Length(max=200))
     city = fields.String(allow_none=True, validate=validate.Length(max=100))
     zip = fields.String(allow_none=True, validate=validate.Regexp(
-        r"^[0-9]{5}(-[0-9]{4})?$", error="Use a ZIP code such as 60101 or 60101-1234."))
+        r"^[0-9]{5}(-[0-9]{4})?\Z", error="Use a ZIP code such as 60101 or 60101-1234."))
     county = fields.String(allow_none=True, validate=validate.Length(max=100))
 
 

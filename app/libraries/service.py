@@ -68,10 +68,14 @@ def _set_prefixes(library: Library, prefixes: list[str]) -> None:
     library.prefixes = [keep.get(p) or CardPrefix(prefix=p) for p in prefixes]
 
 
-def _check_participation(library: Library) -> None:
-    """R1: a public full member cannot opt out of reciprocal borrowing."""
+def _check_participation(library: Library, requested: bool | None) -> None:
+    """R1: a public full member takes part; asking it to opt out (`requested` False) is a 422.
+
+    Only an explicit false in the request is refused: a library that opted out as an academic
+    library and is now made a public full member is simply made to take part.
+    """
     if must_participate(library.type, library.membership):
-        if library.reciprocal_borrowing is False:
+        if requested is False:
             raise RuleError("A public library with full membership must take part in "
                             "reciprocal borrowing (R1).", code="participation_required",
                             errors={"reciprocal_borrowing": "Must be true for public full "
@@ -98,9 +102,11 @@ def admit_library(data: dict) -> Library:
                             code="library_exists")
     library = Library(code=data["code"], reciprocal_borrowing=data.get("reciprocal_borrowing"))
     _apply(library, data)
-    _check_participation(library)
-    db.session.add(library)
+    _check_participation(library, data.get("reciprocal_borrowing"))
+    # Prefixes before add: the prefix query must not autoflush the new row, or a code taken
+    # meanwhile by a concurrent admit fails there, outside _commit_or_conflict, as a 500.
     _set_prefixes(library, data.get("card_prefixes", []))
+    db.session.add(library)
     _commit_or_conflict("That library code or card prefix was just taken.", "library_exists")
     return library
 
@@ -119,7 +125,7 @@ def update_library(code: str, data: dict, caller: Caller) -> Library:
                 f"office to change: {', '.join(outside)}.", code="field_not_yours",
                 errors={name: "Only the federation office may change this." for name in outside})
     _apply(library, data)
-    _check_participation(library)
+    _check_participation(library, data.get("reciprocal_borrowing"))
     if "card_prefixes" in data:
         _set_prefixes(library, data["card_prefixes"])
     _commit_or_conflict("That card prefix was just taken by another library.", "prefix_taken")

@@ -13,7 +13,8 @@ from datetime import date
 from typing import TextIO
 
 from app.patrons.models import STANDINGS
-from app.patrons.rules import InvalidCardNumber, normalize_card, normalize_surname
+from app.patrons.rules import (InvalidCardNumber, is_plain_text, normalize_card,
+                               normalize_surname)
 
 COLUMNS = ("card_number", "expires_on", "standing", "block_reasons", "category", "surname",
            "external_ref")
@@ -91,9 +92,9 @@ def validate_row(raw: dict) -> tuple[dict | None, tuple[str, str] | None]:
             if value in (None, ""):
                 values[name] = None
                 continue
-            if not isinstance(value, str) or len(value) > limit:
+            if not isinstance(value, str) or len(value) > limit or not is_plain_text(value):
                 return None, ("invalid_field", f"{name} must be text of at most {limit} "
-                                               "characters.")
+                                               "characters, without control characters.")
             values[name] = normalize_surname(value) if name == "surname" else value
     return values, None
 
@@ -148,7 +149,7 @@ def read_ndjson(stream: TextIO) -> Iterator[Parsed]:
             continue
         try:
             record = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # deep nesting ("[[[[...") is not a record
             yield number, None, ("malformed_line", "Not a JSON object.")
             continue
         if not isinstance(record, dict):

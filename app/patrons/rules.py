@@ -9,6 +9,8 @@ CARD_MAX = 40
 _CARD_DROP = re.compile(r"[\s\-‐-―−]+")  # spaces and every kind of dash
 _CARD_OK = re.compile(r"^[0-9a-z]+$")
 _SURNAME_DROP = re.compile(r"[\s\-‐-―'’ʼ.]+")
+# C0 controls and DEL: never part of a name or an id, and PostgreSQL cannot store a NUL.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class InvalidCardNumber(ValueError):
@@ -46,6 +48,11 @@ def normalize_surname(raw: str) -> str:
     text = text.translate(str.maketrans({"ø": "o", "đ": "d", "ł": "l", "ß": "ss", "æ": "ae",
                                          "œ": "oe", "þ": "th", "ı": "i"}))
     return _SURNAME_DROP.sub("", text)
+
+
+def is_plain_text(text: str) -> bool:
+    """True when the text has no control characters (a NUL would make PostgreSQL fail)."""
+    return _CONTROL.search(text) is None
 
 
 def card_hmac(key: bytes, card: str) -> bytes:

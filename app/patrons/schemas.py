@@ -4,11 +4,19 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from app.pagination import PageQuerySchema, PageSchema
 from app.patrons.models import STANDINGS
-from app.patrons.rules import InvalidCardNumber, normalize_card
+from app.patrons.rules import InvalidCardNumber, is_plain_text, normalize_card
 
 REASON_CODE = validate.Regexp(r"^[a-z0-9_]{1,40}$",
                               error="A block reason is a code such as 'fines' or 'lost_items'.")
-SHORT_TEXT = validate.Length(min=1, max=100)
+
+
+def _plain_text(value: str) -> None:
+    """Refuse control characters: PostgreSQL cannot store a NUL, and a 500 is never right."""
+    if not is_plain_text(value):
+        raise ValidationError("Must not contain control characters.")
+
+
+SHORT_TEXT = [validate.Length(min=1, max=100), _plain_text]
 
 
 class CardNumberField(fields.String):
@@ -30,7 +38,7 @@ class PatronFieldsSchema(Schema):
     standing = fields.String(validate=validate.OneOf(STANDINGS))
     block_reasons = fields.List(fields.String(validate=REASON_CODE),
                                 validate=validate.Length(max=20))
-    category = fields.String(allow_none=True, validate=validate.Length(max=40))
+    category = fields.String(allow_none=True, validate=[validate.Length(max=40), _plain_text])
     surname = fields.String(allow_none=True, load_only=True, validate=SHORT_TEXT, metadata={
         "description": "Used only for identity checks; stored as a keyed hash, never shown."})
     external_ref = fields.String(allow_none=True, validate=SHORT_TEXT, metadata={
@@ -44,13 +52,17 @@ class PatronFieldsSchema(Schema):
 
 
 class PatronUpsertSchema(PatronFieldsSchema):
-    """Create or update a patron by card number."""
+    """Create or update a patron by card number.
+
+    `standing` has no default here: a new patron starts in good standing, but an update that
+    leaves it out keeps the patron's standing, as a roster line does (R2: only the home library
+    unblocks, and only by saying so).
+    """
 
     card_number = CardNumberField(required=True, load_only=True,
                                   validate=validate.Length(max=80))
     expires_on = fields.Date(required=True, metadata={
         "description": "Last day the card is valid."})
-    standing = fields.String(load_default="good", validate=validate.OneOf(STANDINGS))
 
 
 class PatronUpdateSchema(PatronFieldsSchema):

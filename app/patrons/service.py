@@ -82,6 +82,14 @@ def _upsert_rows(library_id: int, rows: list[tuple[int, bytes, str, dict]],
                                                   "update the patron under the new card.")
             continue
         current = existing.get(digest)
+        # R2: block reasons describe a block. A row may leave standing or reasons out (they
+        # keep their value), so judge the patron as the row would leave it.
+        standing = values.get("standing", current.standing if current else "good")
+        reasons = values.get("block_reasons", current.block_reasons if current else [])
+        if standing == "good" and reasons:
+            summary.reject(line, "reasons_without_block",
+                           "Only a blocked patron has block reasons.")
+            continue
         if current is None:
             if "expires_on" not in values:
                 summary.reject(line, "missing_field", "A new patron needs expires_on.")
@@ -123,8 +131,12 @@ def upsert_patron(library_id: int, data: dict, key: bytes) -> tuple[Patron, bool
     for attempt in (1, 2):
         summary = ImportSummary()
         outcomes = _upsert_rows(library_id, [row], summary)
-        if summary.errors:  # only a replaced card can be refused here: the schema checked
-            raise ConflictError(summary.errors[0]["detail"], code=summary.errors[0]["code"])
+        if summary.errors:  # the schema checked the fields; what is left needs the row
+            error = summary.errors[0]
+            if error["code"] == "reasons_without_block":
+                raise RuleError(error["detail"], code="validation_failed",
+                                errors={"block_reasons": error["detail"]})
+            raise ConflictError(error["detail"], code=error["code"])
         try:
             db.session.commit()
             break
