@@ -58,13 +58,17 @@ def _finish_config(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     """One blueprint per capability."""
+    from app.bills.routes import blp as bills
+    from app.bills.routes import statements_blp as statements
+    from app.events.routes import blp as events
     from app.health.routes import blp as health
     from app.libraries.routes import blp as libraries
     from app.patrons.routes import blp as patrons
     from app.verification.routes import blp as verifications
     from app.verification.routes import traffic_blp as traffic
 
-    for blueprint in (health, libraries, patrons, verifications, traffic):
+    for blueprint in (health, libraries, patrons, verifications, traffic, bills, statements,
+                      events):
         api.register_blueprint(blueprint)
 
 

@@ -1,0 +1,63 @@
+"""Pure rules for bills: the one-year deadline (R9) and replacement cost (R10)."""
+
+from dataclasses import dataclass
+from datetime import date
+
+MAX_ITEM_CENTS = 1_000_000  # $10,000: above this an amount is a typing error, not a book
+MAX_ITEMS = 50
+
+
+def deadline_for(infraction: date) -> date:
+    """R9: the same calendar date one year later (inclusive); 29 February -> 28 February."""
+    try:
+        return infraction.replace(year=infraction.year + 1)
+    except ValueError:  # 29 February, and next year is not a leap year
+        return date(infraction.year + 1, 2, 28)
+
+
+@dataclass(frozen=True)
+class DeadlineCheck:
+    """Whether a bill may be sent today, and why not."""
+
+    allowed: bool
+    code: str | None
+    deadline: date
+
+
+def check_deadline(infraction: date, today: date) -> DeadlineCheck:
+    """R9: refuse a future infraction, or a bill sent after its deadline."""
+    deadline = deadline_for(infraction)
+    if infraction > today:
+        return DeadlineCheck(False, "infraction_in_future", deadline)
+    if today > deadline:
+        return DeadlineCheck(False, "bill_past_deadline", deadline)
+    return DeadlineCheck(True, None, deadline)
+
+
+def item_problems(item: dict) -> dict[str, str]:
+    """R10: what is wrong with an item's costs, by field (empty when it is right)."""
+    problems = {}
+    price, fee = item.get("list_price_cents"), item.get("processing_fee_cents")
+    if item["in_print"]:
+        if price is None:
+            problems["list_price_cents"] = "An in-print item is billed at its current list " \
+                                           "price (R10)."
+        if fee is not None:
+            problems["processing_fee_cents"] = "A processing fee applies only to an " \
+                                               "out-of-print item (R10)."
+        if item.get("equivalent_title"):
+            problems["equivalent_title"] = "An equivalent title replaces only an out-of-print " \
+                                           "item (R10)."
+    else:
+        if not item.get("equivalent_title"):
+            problems["equivalent_title"] = "An out-of-print item needs the agreed equivalent " \
+                                           "title (R10)."
+        if price is None and fee is None:
+            problems["list_price_cents"] = "Give the equivalent title's list price, a " \
+                                           "processing fee, or both."
+    return problems
+
+
+def item_amount(item: dict) -> int:
+    """The amount billed for an item: list price plus any processing fee, in cents."""
+    return (item.get("list_price_cents") or 0) + (item.get("processing_fee_cents") or 0)

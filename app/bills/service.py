@@ -1,0 +1,383 @@
+"""Use cases for bills: issue, pay, void, dispute, settle (R6, R7, R9, R10, R13, R16).
+
+Every transition is a conditional UPDATE on the bill's status (and, for payments, on its
+balance), so two requests racing cannot both succeed, on PostgreSQL or on SQLite, without
+holding locks across a request. Each use case writes its events in the same transaction.
+"""
+
+from collections.abc import Callable
+from datetime import date
+
+from sqlalchemy import or_, select, update
+
+from app.bills import rules
+from app.bills.models import OPEN_STATES, Bill, BillItem, Dispute, Payment, Resolution
+from app.errors import ConflictError, ForbiddenError, NotFoundError, RuleError
+from app.events.service import record
+from app.extensions import db
+from app.ids import new_id
+from app.libraries.models import Library
+from app.pagination import paginate
+from app.patrons.models import Patron, ReplacedCard
+from app.patrons.rules import card_hmac, last4, normalize_card
+from app.timestamps import utcnow
+
+Hook = Callable[[object], None] | None
+
+
+def _commit(result, before_commit: Hook):
+    """Run the idempotency hook, if any, and commit once."""
+    if before_commit is not None:
+        before_commit(result)
+    db.session.commit()
+    return result
+
+
+def _home_library(code: str) -> Library:
+    """The bill's home library by code, or 422."""
+    home = db.session.execute(select(Library).where(Library.code == code)).scalar_one_or_none()
+    if home is None:
+        raise RuleError(f"No member library has the code {code}.", code="unknown_home_library",
+                        errors={"home_library": "Not a member library's code."})
+    return home
+
+
+def _patron_id(home_id: int, digest: bytes) -> str | None:
+    """The home library's patron holding, or having held, this card (None if unregistered)."""
+    found = db.session.execute(select(Patron.id).where(
+        Patron.library_id == home_id, Patron.card_hmac == digest)).scalar_one_or_none()
+    if found is None:
+        found = db.session.execute(select(ReplacedCard.patron_id).where(
+            ReplacedCard.library_id == home_id, ReplacedCard.card_hmac == digest)
+        ).scalar_one_or_none()
+    return found
+
+
+def issue_bill(issuer_id: int, data: dict, key: bytes, today: date,
+               before_commit: Hook = None) -> Bill:
+    """A lending library bills a home library for its patron's lost or damaged items."""
+    home = _home_library(data["home_library"])
+    if home.id == issuer_id:
+        raise RuleError("A library does not bill itself for its own patron.", code="own_patron",
+                        errors={"home_library": "This is your own library."})
+    check = rules.check_deadline(data["infraction_date"], today)
+    if not check.allowed:
+        if check.code == "infraction_in_future":
+            raise RuleError(f"The infraction date {data['infraction_date']} is after today "
+                            f"({today}).", code="infraction_in_future",
+                            errors={"infraction_date": "Must not be in the future."})
+        raise RuleError(
+            f"A bill must be sent within one year of the infraction (R9): the deadline for "
+            f"an infraction on {data['infraction_date']} was {check.deadline}.",
+            code="bill_past_deadline", deadline=check.deadline.isoformat(),
+            errors={"infraction_date": f"The deadline was {check.deadline}."})
+    problems = {}
+    for index, item in enumerate(data["items"]):
+        for name, message in rules.item_problems(item).items():
+            problems[f"items.{index}.{name}"] = message
+    if problems:
+        raise RuleError("An item's replacement cost does not follow R10.",
+                        code="invalid_replacement_cost", errors=problems)
+    card = normalize_card(data["card_number"])
+    digest = card_hmac(key, card)
+    items = [BillItem(position=index, amount_cents=rules.item_amount(item),
+                      **{name: item.get(name) for name in (
+                          "title", "barcode", "format", "kind", "in_print", "list_price_cents",
+                          "equivalent_title", "processing_fee_cents")})
+             for index, item in enumerate(data["items"])]
+    bill = Bill(id=new_id("bil"), issuer_library_id=issuer_id, home_library_id=home.id,
+                card_hmac=digest, card_last4=last4(card), patron_id=_patron_id(home.id, digest),
+                infraction_date=data["infraction_date"], sent_on=today,
+                deadline=check.deadline, status="open",
+                amount_due_cents=sum(item.amount_cents for item in items), amount_paid_cents=0,
+                liable_party="patron", note=data.get("note"), items=items)
+    db.session.add(bill)
+    db.session.flush()
+    record([issuer_id, home.id], "bill.issued", {"bill_id": bill.id})
+    return _commit(bill, before_commit)
+
+
+def party_bill(library_id: int, bill_id: str) -> Bill:
+    """A bill the caller is party to; any other bill is simply not found (R16)."""
+    bill = db.session.execute(select(Bill).where(
+        Bill.id == bill_id,
+        or_(Bill.issuer_library_id == library_id, Bill.home_library_id == library_id))
+    ).scalar_one_or_none()
+    if bill is None:
+        raise NotFoundError("You have no bill with this id.", code="bill_not_found")
+    return bill
+
+
+def list_bills(library_id: int, *, as_: str | None = None, status: str | None = None,
+               limit=None, cursor=None) -> dict:
+    """A page of the bills the caller issued (`issuer`), received (`home`), or both."""
+    query = select(Bill)
+    if as_ == "issuer":
+        query = query.where(Bill.issuer_library_id == library_id)
+    elif as_ == "home":
+        query = query.where(Bill.home_library_id == library_id)
+    else:
+        query = query.where(or_(Bill.issuer_library_id == library_id,
+                                Bill.home_library_id == library_id))
+    if status:
+        query = query.where(Bill.status == status)
+    return paginate(query, Bill.id, limit=limit, cursor=cursor)
+
+
+def _transition(bill: Bill, from_states: tuple[str, ...], **values) -> bool:
+    """Change a bill only if it is still in one of `from_states` (no lost race)."""
+    result = db.session.execute(
+        update(Bill).where(Bill.id == bill.id, Bill.status.in_(from_states))
+        .values(updated_at=utcnow(), **values).execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+def _state_conflict(bill: Bill, action: str) -> ConflictError:
+    """The 409 for acting on a bill in the wrong state (re-read: a racer may have moved it)."""
+    db.session.rollback()
+    db.session.refresh(bill)
+    return ConflictError(f"This bill is {bill.status}; it cannot be {action}.",
+                         code=f"bill_{bill.status}", status_now=bill.status)
+
+
+def _parties(bill: Bill) -> list[int]:
+    """Both libraries party to a bill."""
+    return [bill.issuer_library_id, bill.home_library_id]
+
+
+def record_payment(library_id: int, bill_id: str, data: dict, today: date,
+                   before_commit: Hook = None) -> Payment:
+    """Either party records a payment; never more than the balance (R6, R7)."""
+    bill = party_bill(library_id, bill_id)
+    amount = data["amount_cents"]
+    # One statement checks the state and the balance and adds the payment: a second payment
+    # racing for the last dollar finds the balance already taken.
+    paid = db.session.execute(
+        update(Bill).where(Bill.id == bill.id, Bill.status.in_(OPEN_STATES),
+                           Bill.amount_paid_cents + amount <= Bill.amount_due_cents)
+        .values(amount_paid_cents=Bill.amount_paid_cents + amount, updated_at=utcnow())
+        .execution_options(synchronize_session=False))
+    if paid.rowcount != 1:
+        db.session.rollback()
+        db.session.refresh(bill)
+        if bill.status not in OPEN_STATES:
+            raise ConflictError(f"This bill is {bill.status}; it takes no more payments.",
+                                code=f"bill_{bill.status}", status_now=bill.status)
+        raise ConflictError(f"The payment of {amount} cents is more than the balance of "
+                            f"{bill.balance_cents} cents.", code="overpayment",
+                            balance_cents=bill.balance_cents)
+    payment = Payment(id=new_id("pay"), bill_id=bill.id, amount_cents=amount,
+                      paid_by=data["paid_by"], reference=data.get("reference"),
+                      recorded_by_library_id=library_id, paid_on=today)
+    db.session.add(payment)
+    db.session.flush()
+    record(_parties(bill), "bill.payment_recorded", {"bill_id": bill.id,
+                                                     "payment_id": payment.id})
+    paid_in_full = db.session.execute(
+        update(Bill).where(Bill.id == bill.id, Bill.status.in_(OPEN_STATES),
+                           Bill.amount_paid_cents == Bill.amount_due_cents)
+        .values(status="paid", closed_on=today).execution_options(synchronize_session=False))
+    if paid_in_full.rowcount == 1:
+        _close_disputes(bill, "settled")
+        record(_parties(bill), "bill.paid", {"bill_id": bill.id})
+    return _commit(payment, before_commit)
+
+
+def _close_disputes(bill: Bill, because: str) -> None:
+    """Close any open dispute of a bill that is settled or withdrawn."""
+    db.session.execute(update(Dispute).where(Dispute.bill_id == bill.id,
+                                             Dispute.closed_at.is_(None))
+                       .values(closed_at=utcnow(), closed_because=because)
+                       .execution_options(synchronize_session=False))
+
+
+def void_bill(library_id: int, bill_id: str, reason: str, today: date) -> Bill:
+    """The issuer withdraws its bill, saying why."""
+    bill = party_bill(library_id, bill_id)
+    if bill.issuer_library_id != library_id:
+        raise ForbiddenError("Only the library that issued a bill can void it.",
+                             code="only_issuer")
+    if not _transition(bill, OPEN_STATES, status="void", void_reason=reason, closed_on=today):
+        raise _state_conflict(bill, "voided")
+    _close_disputes(bill, "settled")
+    record(_parties(bill), "bill.voided", {"bill_id": bill.id})
+    db.session.commit()
+    db.session.refresh(bill)
+    return bill
+
+
+def dispute_bill(library_id: int, bill_id: str, reason: str) -> Bill:
+    """The home library disputes a bill (R13: the libraries work it out first)."""
+    bill = party_bill(library_id, bill_id)
+    if bill.home_library_id != library_id:
+        raise ForbiddenError("Only the home library can dispute a bill.",
+                             code="only_home_library")
+    if not _transition(bill, ("open",), status="disputed"):
+        raise _state_conflict(bill, "disputed")
+    dispute = Dispute(id=new_id("dsp"), bill_id=bill.id, reason=reason)
+    db.session.add(dispute)
+    db.session.flush()
+    record(_parties(bill), "bill.disputed", {"bill_id": bill.id, "dispute_id": dispute.id})
+    db.session.commit()
+    db.session.refresh(bill)
+    return bill
+
+
+def _open_dispute(bill: Bill) -> Dispute | None:
+    """The bill's dispute still open, if any."""
+    return db.session.execute(select(Dispute).where(
+        Dispute.bill_id == bill.id, Dispute.closed_at.is_(None))).scalar_one_or_none()
+
+
+def answer_dispute(library_id: int, bill_id: str, answer: str) -> Bill:
+    """The issuer answers the home library's dispute; the bill stays disputed."""
+    bill = party_bill(library_id, bill_id)
+    if bill.issuer_library_id != library_id:
+        raise ForbiddenError("Only the library that issued a bill answers its dispute.",
+                             code="only_issuer")
+    dispute = _open_dispute(bill)
+    if bill.status != "disputed" or dispute is None:
+        raise ConflictError("This bill has no open dispute to answer.", code="no_open_dispute")
+    dispute.answer, dispute.answered_at = answer, utcnow()
+    record(_parties(bill), "bill.dispute_answered", {"bill_id": bill.id,
+                                                     "dispute_id": dispute.id})
+    db.session.commit()
+    db.session.refresh(bill)
+    return bill
+
+
+def withdraw_dispute(library_id: int, bill_id: str) -> Bill:
+    """The home library withdraws its dispute; the bill is open again."""
+    bill = party_bill(library_id, bill_id)
+    if bill.home_library_id != library_id:
+        raise ForbiddenError("Only the home library can withdraw its dispute.",
+                             code="only_home_library")
+    if not _transition(bill, ("disputed",), status="open"):
+        raise ConflictError("This bill has no open dispute to withdraw.",
+                            code="no_open_dispute")
+    _close_disputes(bill, "withdrawn")
+    record(_parties(bill), "bill.dispute_withdrawn", {"bill_id": bill.id})
+    db.session.commit()
+    db.session.refresh(bill)
+    return bill
+
+
+def propose_resolution(library_id: int, bill_id: str, data: dict,
+                       before_commit: Hook = None) -> Resolution:
+    """Either party proposes alternate terms (R6); an earlier open proposal is superseded."""
+    bill = party_bill(library_id, bill_id)
+    if bill.status not in OPEN_STATES:
+        raise ConflictError(f"This bill is {bill.status}; there is nothing left to settle.",
+                            code=f"bill_{bill.status}", status_now=bill.status)
+    db.session.execute(update(Resolution).where(Resolution.bill_id == bill.id,
+                                                Resolution.status == "proposed")
+                       .values(status="superseded").execution_options(
+                           synchronize_session=False))
+    proposal = Resolution(id=new_id("res"), bill_id=bill.id, proposed_by_library_id=library_id,
+                          terms=data["terms"], detail=data["detail"], status="proposed")
+    db.session.add(proposal)
+    db.session.flush()
+    record(_parties(bill), "bill.resolution_proposed", {"bill_id": bill.id,
+                                                        "resolution_id": proposal.id})
+    return _commit(proposal, before_commit)
+
+
+def accept_resolution(library_id: int, bill_id: str, resolution_id: str, today: date) -> Bill:
+    """The other party accepts the proposal; only then is the bill resolved (R6)."""
+    bill = party_bill(library_id, bill_id)
+    proposal = db.session.execute(select(Resolution).where(
+        Resolution.id == resolution_id, Resolution.bill_id == bill.id)).scalar_one_or_none()
+    if proposal is None:
+        raise NotFoundError("This bill has no such proposal.", code="resolution_not_found")
+    if proposal.proposed_by_library_id == library_id:
+        raise ForbiddenError("The other party must accept a proposal: both must agree (R6).",
+                             code="only_other_party")
+    if proposal.status != "proposed":
+        raise ConflictError(f"This proposal is {proposal.status}.",
+                            code=f"resolution_{proposal.status}")
+    accepted = db.session.execute(
+        update(Resolution).where(Resolution.id == proposal.id,
+                                 Resolution.status == "proposed")
+        .values(status="accepted", accepted_at=utcnow())
+        .execution_options(synchronize_session=False))
+    if accepted.rowcount != 1 or not _transition(bill, OPEN_STATES, status="resolved",
+                                                 closed_on=today):
+        raise _state_conflict(bill, "resolved")
+    _close_disputes(bill, "settled")
+    record(_parties(bill), "bill.resolved", {"bill_id": bill.id,
+                                             "resolution_id": proposal.id})
+    db.session.commit()
+    db.session.refresh(bill)
+    return bill
+
+
+def seen_by(library_id: int, bills):
+    """Mark bills with the library viewing them, so the answer shows what it may see (R16)."""
+    for bill in bills if isinstance(bills, list) else [bills]:
+        bill.viewer_id = library_id
+    return bills
+
+
+def quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
+    """First and last day of a calendar quarter."""
+    start = date(year, 3 * quarter - 2, 1)
+    end = date(year + (quarter == 4), 1 if quarter == 4 else 3 * quarter + 1, 1)
+    return start, date.fromordinal(end.toordinal() - 1)
+
+
+def statement(library_id: int, year: int, quarter: int) -> dict:
+    """A quarter's statement: per counterparty, what the caller billed, was paid, is owed, owes.
+
+    Balances are as at the quarter's last day: bills sent by then, less payments made by then,
+    leaving out bills voided or settled by alternate resolution by then.
+    """
+    start, end = quarter_bounds(year, quarter)
+    me = library_id
+    rows: dict[int, dict] = {}
+
+    def row(other: int) -> dict:
+        return rows.setdefault(other, {
+            "billed_by_you_cents": 0, "billed_to_you_cents": 0, "received_cents": 0,
+            "paid_cents": 0, "owed_to_you_cents": 0, "you_owe_cents": 0,
+            "you_owe_as_liable_cents": 0})
+
+    bills = db.session.execute(
+        select(Bill.id, Bill.issuer_library_id, Bill.home_library_id, Bill.amount_due_cents,
+               Bill.sent_on, Bill.status, Bill.closed_on, Bill.liable_party)
+        .where(or_(Bill.issuer_library_id == me, Bill.home_library_id == me),
+               Bill.sent_on <= end)).all()
+    paid_by_end = dict(db.session.execute(
+        select(Payment.bill_id, db.func.sum(Payment.amount_cents)).join(Bill)
+        .where(or_(Bill.issuer_library_id == me, Bill.home_library_id == me),
+               Payment.paid_on <= end).group_by(Payment.bill_id)).all())
+    paid_in_quarter = dict(db.session.execute(
+        select(Payment.bill_id, db.func.sum(Payment.amount_cents)).join(Bill)
+        .where(or_(Bill.issuer_library_id == me, Bill.home_library_id == me),
+               Payment.paid_on >= start, Payment.paid_on <= end)
+        .group_by(Payment.bill_id)).all())
+    for bill in bills:
+        mine = bill.issuer_library_id == me
+        entry = row(bill.home_library_id if mine else bill.issuer_library_id)
+        if bill.sent_on >= start:
+            entry["billed_by_you_cents" if mine else "billed_to_you_cents"] += \
+                bill.amount_due_cents
+        entry["received_cents" if mine else "paid_cents"] += paid_in_quarter.get(bill.id, 0)
+        settled_otherwise = bill.status in ("void", "resolved") and bill.closed_on <= end
+        if settled_otherwise:
+            continue
+        balance = bill.amount_due_cents - (paid_by_end.get(bill.id) or 0)
+        if mine:
+            entry["owed_to_you_cents"] += balance
+        else:
+            entry["you_owe_cents"] += balance
+            if bill.liable_party == "home_library":
+                entry["you_owe_as_liable_cents"] += balance
+    names = dict((r.id, (r.code, r.name)) for r in db.session.execute(
+        select(Library.id, Library.code, Library.name).where(Library.id.in_(list(rows)))))
+    out = []
+    for other, entry in sorted(rows.items(), key=lambda item: names[item[0]][0]):
+        entry["net_cents"] = entry["owed_to_you_cents"] - entry["you_owe_cents"]
+        out.append({"library": names[other][0], "name": names[other][1], **entry})
+    code = db.session.execute(select(Library.code).where(Library.id == me)).scalar_one()
+    return {"library": code, "period": f"{year}-Q{quarter}", "starts_on": start,
+            "ends_on": end, "rows": out}

@@ -1,0 +1,20 @@
+"""HTTP view for a library's event feed."""
+
+from flask_smorest import Blueprint
+
+from app.auth import requires
+from app.events import service
+from app.events.schemas import FeedQuerySchema, FeedSchema
+
+blp = Blueprint("events", __name__, url_prefix="/api/v1/events",
+                description="Your library's event feed: every change that concerns you.")
+
+
+@blp.route("", methods=["GET"])
+@requires("member")
+@blp.arguments(FeedQuerySchema, location="query")
+@blp.response(200, FeedSchema)
+def feed(query, caller):
+    """Read your events after a position, oldest first; poll with `after=next_cursor`."""
+    return service.read_feed(caller.library_id, after=query["after"], limit=query["limit"],
+                             types=query["type"])

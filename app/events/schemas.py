@@ -1,0 +1,31 @@
+"""The wire format of the event feed."""
+
+from marshmallow import Schema, fields, validate
+
+
+class FeedQuerySchema(Schema):
+    """Where to read from."""
+
+    after = fields.String(load_default=None, validate=validate.Length(max=20), metadata={
+        "description": "The `next_cursor` of the previous read; omit to start at the first."})
+    limit = fields.Integer(load_default=None, validate=validate.Range(min=1, max=500))
+    type = fields.List(fields.String(validate=validate.Length(max=64)), load_default=None,
+                       metadata={"description": "Only these event types (repeat the "
+                                                "parameter for several)."})
+
+
+class EventSchema(Schema):
+    """One event: its type and the ids of what changed, never patron data (R16)."""
+
+    id = fields.String()
+    seq = fields.Integer(metadata={"description": "Position in your feed."})
+    type = fields.String()
+    occurred_at = fields.DateTime(format="iso")
+    data = fields.Dict()
+
+
+class FeedSchema(Schema):
+    """A page of the feed; poll again with `after=next_cursor` (it is never null)."""
+
+    items = fields.List(fields.Nested(EventSchema))
+    next_cursor = fields.String()

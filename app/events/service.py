@@ -1,0 +1,56 @@
+"""Writing events with the change they describe (the outbox), and reading a library's feed."""
+
+from collections.abc import Iterable
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from app.errors import BadRequestError
+from app.events.models import Event, EventCounter
+from app.extensions import db
+from app.ids import new_id
+from app.timestamps import utcnow
+
+
+def _next_seq(library_id: int) -> int:
+    """Take the next position in a library's feed, locking its counter until commit."""
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (insert(EventCounter).values(library_id=library_id, last_seq=1)
+                 .on_conflict_do_update(index_elements=["library_id"],
+                                        set_={"last_seq": EventCounter.last_seq + 1})
+                 .returning(EventCounter.last_seq))
+    return db.session.execute(statement).scalar_one()
+
+
+def record(library_ids: Iterable[int], type_: str, data: dict) -> None:
+    """Write one event per concerned library in the current transaction; the caller commits.
+
+    Counters are taken in library id order, so two transactions that concern the same two
+    libraries cannot deadlock.
+    """
+    now = utcnow()
+    for library_id in sorted(set(library_ids)):
+        db.session.add(Event(id=new_id("evt"), library_id=library_id, seq=_next_seq(library_id),
+                             type=type_, data=data, occurred_at=now))
+
+
+def read_feed(library_id: int, *, after: str | None, limit: int | None,
+              types: list[str] | None = None) -> dict:
+    """A library's events after a position, oldest first; `next_cursor` is where to go on."""
+    try:
+        position = int(after) if after not in (None, "") else 0
+        if position < 0:
+            raise ValueError
+    except ValueError:
+        raise BadRequestError("`after` is a position this feed gave out (a whole number).",
+                              code="invalid_cursor") from None
+    limit = min(limit or current_app.config["PAGE_SIZE"], current_app.config["PAGE_SIZE_MAX"])
+    query = (select(Event).where(Event.library_id == library_id, Event.seq > position)
+             .order_by(Event.seq).limit(limit))
+    if types:
+        query = query.where(Event.type.in_(types))
+    items = db.session.execute(query).scalars().all()
+    last = items[-1].seq if items else position
+    return {"items": items, "next_cursor": str(last)}
