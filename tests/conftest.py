@@ -10,9 +10,11 @@ import itertools
 import os
 import shutil
 import sys
+import threading
 
 import pytest
 from hypothesis import settings
+from werkzeug.serving import make_server
 
 # Time limits per example make property tests flaky on a loaded 2-core CI machine.
 settings.register_profile("reciprocity", deadline=None, print_blob=True)
@@ -118,6 +120,17 @@ def app(database_url, app_config):
     with application.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served over real HTTP on a free loopback port (threaded, like production)."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/api/v1"
+    server.shutdown()
+    thread.join(timeout=5)
 
 
 @pytest.fixture

@@ -1,24 +1,10 @@
 """The member client against the real service on 127.0.0.1, and against failures."""
 
-import threading
-
 import pytest
 import requests
 import responses
-from werkzeug.serving import make_server
 
 from federation import Client, ProblemError, TransportError
-
-
-@pytest.fixture
-def live_server(app):
-    """The app served over real HTTP on a free loopback port."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/api/v1"
-    server.shutdown()
-    thread.join(timeout=5)
 
 
 def test_a_member_system_verifies_a_card_over_http(federation, live_server):
