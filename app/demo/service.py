@@ -179,6 +179,58 @@ def _replace_demo_card(libraries: dict, key: bytes) -> str:
     return old
 
 
+DEMO_BILLS = (
+    # (note, home patron serial, days before today, state to leave it in)
+    ("Demo bill: open", 1, 20, "open"),
+    ("Demo bill: paid in part", 2, 45, "partial"),
+    ("Demo bill: disputed", 3, 60, "disputed"),
+    ("Demo bill: paid", 4, 90, "paid"),
+    ("Demo bill: resolved by a replacement copy", 5, 120, "resolved"),
+    ("Demo bill: void", 1, 150, "void"),
+)
+
+
+def _load_bills(libraries: dict, key: bytes, today: date, echo) -> None:
+    """Naperville's bills to Aurora in every state, through the bills' own use cases."""
+    from datetime import timedelta
+
+    from app.bills import service as bills
+    from app.bills.models import Bill
+
+    lender, home = libraries[LENDER][0], libraries[HOME][0]
+    made = 0
+    for note, serial, days, state in DEMO_BILLS:
+        if db.session.execute(select(Bill.id).where(Bill.issuer_library_id == lender,
+                                                    Bill.note == note)).first():
+            continue
+        bill = bills.issue_bill(lender, {
+            "card_number": demo_card(HOME, serial), "home_library": HOME, "note": note,
+            "infraction_date": today - timedelta(days=days),
+            "items": [{"title": "The Prairie Years", "barcode": f"3{serial:07d}{days}",
+                       "format": "book", "kind": "lost", "in_print": True,
+                       "list_price_cents": 2495},
+                      {"title": "Illinois Atlas (1987)", "barcode": f"3{serial:07d}9{days}",
+                       "format": "book", "kind": "damaged", "in_print": False,
+                       "equivalent_title": "Illinois Atlas & Gazetteer", "list_price_cents": 2200,
+                       "processing_fee_cents": 500}]}, key, today)
+        pay = {"paid_by": "patron", "reference": "demo receipt"}
+        if state == "partial":
+            bills.record_payment(home, bill.id, {**pay, "amount_cents": 1500}, today)
+        elif state == "paid":
+            bills.record_payment(home, bill.id, {**pay, "amount_cents": bill.amount_due_cents},
+                                 today)
+        elif state == "disputed":
+            bills.dispute_bill(home, bill.id, "The patron says the atlas was damaged before.")
+        elif state == "resolved":
+            proposal = bills.propose_resolution(home, bill.id, {
+                "terms": "replacement_copy", "detail": "The patron brings new copies."})
+            bills.accept_resolution(lender, bill.id, proposal.id, today)
+        elif state == "void":
+            bills.void_bill(lender, bill.id, "The items were found on the shelf.", today)
+        made += 1
+    echo(f"Bills: {made} demo bills made, {len(DEMO_BILLS) - made} already there.")
+
+
 def _demo_keys(path: Path) -> dict[str, str]:
     """Reuse the demo keys written last time while they still work; issue the rest."""
     wanted = {"DEMO_ADMIN_KEY": None, "DEMO_LENDER_KEY": LENDER, "DEMO_HOME_KEY": HOME}
@@ -210,6 +262,7 @@ def load_demo(app: Flask, *, scale: float | None = None,
     libraries = _load_libraries(echo)
     _load_patrons(libraries, key, DEFAULT_SCALE if scale is None else scale, today, echo)
     replaced = _replace_demo_card(libraries, key)
+    _load_bills(libraries, key, today, echo)
     path = Path(app.instance_path) / "demo.env"
     keys = _demo_keys(path)
     values = {

@@ -51,8 +51,10 @@ def test_the_demo_admits_all_623_illinois_libraries_with_synthetic_systems(loade
 def test_loading_again_changes_nothing_and_keeps_the_keys(loaded):
     """Idempotent: the second run admits nobody, creates no patron and reuses the keys."""
     app, path, first_env, lines = loaded
-    assert lines[3] == "Libraries: 0 admitted, 623 already members."
-    assert lines[4].startswith("Patrons: 0 created, 0 updated,")
+    second = lines[len(lines) // 2:]
+    assert second[0] == "Libraries: 0 admitted, 623 already members."
+    assert second[1].startswith("Patrons: 0 created, 0 updated,")
+    assert second[2] == "Bills: 0 demo bills made, 6 already there."
     assert read_env(path) == first_env
     with app.app_context():
         # the admin, lender and home keys, issued once
@@ -112,3 +114,21 @@ def test_demo_cards_are_14_digit_codabar_numbers_with_a_luhn_check_digit():
     assert card.startswith(card_prefix("IL0003")) and len(card) == 14
     assert luhn_digit(card[:-1]) == card[-1]
     assert luhn_digit("7992739871") == "3"  # the textbook Luhn example
+
+
+def test_the_demo_has_bills_in_every_state_with_their_events(loaded):
+    """Issue 3: open (one paid in part), disputed, paid, resolved and void."""
+    from app.bills.models import Bill
+    from app.events.models import Event
+
+    app, _, env, _ = loaded
+    with app.app_context():
+        bills = db.session.scalars(select(Bill)).all()
+        assert sorted(b.status for b in bills) == ["disputed", "open", "open", "paid",
+                                                   "resolved", "void"]
+        assert any(0 < b.amount_paid_cents < b.amount_due_cents for b in bills)
+        assert db.session.scalar(select(func.count()).select_from(Event)) > 12
+    client = app.test_client()
+    listed = client.get("/api/v1/bills?as=home", headers={
+        "Authorization": f"Bearer {env['DEMO_HOME_KEY']}"}).get_json()["items"]
+    assert len(listed) == 6
