@@ -60,6 +60,7 @@ def _register_blueprints(app: Flask) -> None:
     """One blueprint per capability."""
     from app.bills.routes import blp as bills
     from app.bills.routes import statements_blp as statements
+    from app.blocks.routes import blp as blocks
     from app.events.routes import blp as events
     from app.health.routes import blp as health
     from app.libraries.routes import blp as libraries
@@ -68,7 +69,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.verification.routes import traffic_blp as traffic
 
     for blueprint in (health, libraries, patrons, verifications, traffic, bills, statements,
-                      events):
+                      blocks, events):
         api.register_blueprint(blueprint)
 
 

@@ -77,18 +77,23 @@ def patrons_import(code, file, fmt):
         library = get_library(code)
     except DomainError as error:
         _fail(error)
-    size = os.path.getsize(file)
+    # A pipe (`<(zcat roster.csv.gz)`, /dev/stdin) has no size and cannot tell its position:
+    # it imports the same, without the bar.
+    seekable = os.path.isfile(file)
+    size = os.path.getsize(file) if seekable else 0
     with open(file, "rb") as raw, click.progressbar(
             length=size, label=f"Importing {os.path.basename(file)} for {code}",
-            show_eta=True, show_percent=True, file=sys.stderr) as bar:
+            show_eta=True, show_percent=True, file=sys.stderr if seekable else io.StringIO()
+    ) as bar:
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
         done = 0
 
         def on_batch(summary):
             nonlocal done
-            position = raw.tell()
-            bar.update(position - done)
-            done = position
+            if seekable:
+                position = raw.tell()
+                bar.update(position - done)
+                done = position
 
         try:
             summary = import_roster(library.id, READERS[fmt](text),
@@ -113,6 +118,23 @@ def patrons_import(code, file, fmt):
         sys.exit(1)
 
 
+@click.group("blocks")
+def blocks():
+    """Cross-library blocks (R8)."""
+
+
+@blocks.command("mark-overdue")
+@with_appcontext
+def blocks_mark_overdue():
+    """Note block requests unanswered past their due date (for cron; safe to run any time)."""
+    from app.blocks.service import mark_overdue
+    from app.timestamps import today_in
+
+    marked = mark_overdue(today_in(current_app.config["TIMEZONE"]))
+    click.echo(f"{marked} block request(s) newly overdue; each got a block.response_overdue "
+               "event.")
+
+
 @click.group("demo")
 def demo():
     """The demo federation."""
@@ -131,7 +153,7 @@ def demo_load(scale):
 
 def register_commands(app: Flask) -> None:
     """Attach the commands to the app's CLI group."""
-    for command in (admin_key, keys, patrons, demo):
+    for command in (admin_key, keys, patrons, blocks, demo):
         app.cli.add_command(command)
 
 

@@ -34,6 +34,9 @@ class Defaults:
     # Verifications allowed per key per minute, with a burst of the same size; 0 disables.
     VERIFY_RATE_LIMIT = 120
 
+    # Days a home library has to answer a block request before it is shown as overdue.
+    BLOCK_RESPONSE_DAYS = 14
+
     # Lists: default and largest page.
     PAGE_SIZE = 50
     PAGE_SIZE_MAX = 500

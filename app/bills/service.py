@@ -12,6 +12,7 @@ from sqlalchemy import or_, select, update
 
 from app.bills import rules
 from app.bills.models import OPEN_STATES, Bill, BillItem, Dispute, Payment, Resolution
+from app.blocks.service import settle_for_bill
 from app.errors import ConflictError, ForbiddenError, NotFoundError, RuleError
 from app.events.service import record
 from app.extensions import db
@@ -180,6 +181,7 @@ def record_payment(library_id: int, bill_id: str, data: dict, today: date,
     if paid_in_full.rowcount == 1:
         _close_disputes(bill, "settled")
         record(_parties(bill), "bill.paid", {"bill_id": bill.id})
+        settle_for_bill(bill.id)
     return _commit(payment, before_commit)
 
 
@@ -201,6 +203,7 @@ def void_bill(library_id: int, bill_id: str, reason: str, today: date) -> Bill:
         raise _state_conflict(bill, "voided")
     _close_disputes(bill, "settled")
     record(_parties(bill), "bill.voided", {"bill_id": bill.id})
+    settle_for_bill(bill.id)
     db.session.commit()
     db.session.refresh(bill)
     return bill
@@ -306,6 +309,7 @@ def accept_resolution(library_id: int, bill_id: str, resolution_id: str, today: 
     _close_disputes(bill, "settled")
     record(_parties(bill), "bill.resolved", {"bill_id": bill.id,
                                              "resolution_id": proposal.id})
+    settle_for_bill(bill.id)
     db.session.commit()
     db.session.refresh(bill)
     return bill

@@ -3,10 +3,11 @@
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, func, select, text
+from sqlalchemy import bindparam, exists, func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from app.blocks.models import Block
 from app.errors import RuleError
 from app.extensions import db
 from app.libraries.models import CardPrefix, Library
@@ -28,8 +29,18 @@ _HOME_BY_PREFIX = (
     .order_by(func.length(CardPrefix.prefix).desc()).limit(1)
 )
 
-# The hot path selects only the columns the rules need (STYLE 7), by the unique index.
-PATRON_BY_CARD = select(Patron.standing, Patron.expires_on, Patron.surname_hmac).where(
+
+
+def _honored(kind: str):
+    """Whether the patron has an honored, unreleased federation block of this kind (R8)."""
+    return exists().where(Block.patron_id == Patron.id, Block.status == "honored",
+                          Block.kind == kind).label(kind)
+
+
+# The hot path selects only what the rules need (STYLE 7), by the unique index, in one round
+# trip: the two EXISTS probe the (patron_id, status) index of blocks.
+PATRON_BY_CARD = select(Patron.standing, Patron.expires_on, Patron.surname_hmac,
+                        _honored("block"), _honored("delinquent")).where(
     Patron.library_id == bindparam("library_id"), Patron.card_hmac == bindparam("card_hmac"))
 
 _REPLACED = select(ReplacedCard.id).where(ReplacedCard.library_id == bindparam("library_id"),
@@ -104,7 +115,9 @@ def verify_card(lending_library_id: int, card_number: str, home_code: str | None
         home_participates=participates, found=record is not None, replaced=replaced,
         standing=record.standing if record else None,
         expires_on=record.expires_on if record else None,
-        identity=rules.identity(given, record.surname_hmac) if record else "not_checked")
+        identity=rules.identity(given, record.surname_hmac) if record else "not_checked",
+        federation_block=bool(record and record.block),
+        delinquent=bool(record and record.delinquent))
     result = rules.decide(facts, today)
     contact = {"email": home.contact_email, "phone": home.contact_phone}
     _count(lending_library_id, home.id, today.strftime("%Y-%m"), result.decision)
