@@ -182,8 +182,6 @@ def handle_unexpected(error: Exception):
 # A JSON escape that can decode to text no field accepts: NUL (PostgreSQL cannot store it) or a
 # UTF-16 surrogate, which is fine in a pair but cannot be encoded on its own.
 _SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
-
-
 _UNSTORABLE_CHAR = re.compile("[\x00\ud800-\udfff]")
 
 
@@ -225,7 +223,7 @@ def reject_unreadable_input():
     if not data:
         return None
     try:
-        value = json.loads(data)
+        value = json.loads(data.decode("utf-8"))  # UTF-8 only, as webargs reads it
     except (json.JSONDecodeError, UnicodeDecodeError):
         return None  # webargs answers these itself (400 malformed_body)
     except (RecursionError, ValueError):

@@ -6,11 +6,12 @@ Two requests racing with one key: the second's commit hits the primary key and r
 """
 
 import hashlib
+import hmac
 import json
 from collections.abc import Callable
 from datetime import datetime
 
-from flask import Response, request
+from flask import Response, current_app, request
 from marshmallow import Schema
 from sqlalchemy import ForeignKey, Integer, String, Text, select
 from sqlalchemy.exc import IntegrityError
@@ -39,10 +40,17 @@ class IdempotencyRecord(db.Model):
 
 
 def _fingerprint() -> str:
-    """What makes two requests 'the same': method, path and the JSON body's meaning."""
+    """What makes two requests 'the same': method, path and the JSON body's meaning.
+
+    Keyed (HMAC), because a bill's body holds a card number: a plain hash of it, stored next
+    to the bill's other fields, would give the card number back to anyone who tries the few
+    billion possible cards (R16: card numbers are not stored in the clear).
+    """
     payload = request.get_json(silent=True)
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(f"{request.method} {request.path}\n{canonical}".encode()).hexdigest()
+    key = current_app.config["HMAC_KEY"].encode("utf-8")
+    message = f"idempotency\x00{request.method} {request.path}\n{canonical}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
 def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:

@@ -26,9 +26,11 @@ class DeadlineCheck:
 
 def check_deadline(infraction: date, today: date) -> DeadlineCheck:
     """R9: refuse a future infraction, or a bill sent after its deadline."""
-    deadline = deadline_for(infraction)
     if infraction > today:
+        # A date in year 9999 has no deadline the calendar can hold: it is refused anyway.
+        deadline = deadline_for(infraction) if infraction.year < date.max.year else date.max
         return DeadlineCheck(False, "infraction_in_future", deadline)
+    deadline = deadline_for(infraction)
     if today > deadline:
         return DeadlineCheck(False, "bill_past_deadline", deadline)
     return DeadlineCheck(True, None, deadline)

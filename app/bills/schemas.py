@@ -13,7 +13,7 @@ from app.patrons.schemas import CardNumberField
 FORMATS = ("book", "large_print", "audiobook", "music_cd", "dvd", "blu_ray", "video_game",
            "magazine", "equipment", "kit", "other")
 REASON = validate.Length(min=1, max=2000)
-_PERIOD = re.compile(r"^(\d{4})-Q([1-4])$")
+_PERIOD = re.compile(r"^([0-9]{4})-Q([1-4])\Z")
 
 
 class Cents(fields.Integer):
@@ -193,10 +193,10 @@ class AnswerSchema(Schema):
 
 
 def parse_period(value: str) -> tuple[int, int]:
-    """'2026-Q4' -> (2026, 4)."""
+    """'2026-Q4' -> (2026, 4); a year the calendar cannot hold (0000, 9999-Q4's end) is refused."""
     match = _PERIOD.match(value)
-    if not match:
-        raise ValidationError("Use a quarter such as 2026-Q4.")
+    if not match or not 1 <= int(match.group(1)) <= 9998:
+        raise ValidationError("Use a quarter such as 2026-Q4 (years 0001 to 9998).")
     return int(match.group(1)), int(match.group(2))
 
 

@@ -1,9 +1,18 @@
-"""Use cases for blocks (R8, R14, R16): request, honor or refuse, release, and deadlines."""
+"""Use cases for blocks (R8, R14, R16): request, honor or refuse, release, and deadlines.
+
+Lock order. A bill settled by a payment, void or resolution locks the bill's row, then (as
+it writes its events) the parties' event counters, then the blocks it releases
+(`settle_for_bill`). Every use case here takes its locks in that same order, bills before
+counters before the block, or two answers racing on PostgreSQL deadlock and one of them gets
+a 500: so the events of a block change are written before the conditional UPDATE that makes
+it (a lost race rolls them back with the rest), and a request or refusal locks the bills it
+covers first.
+"""
 
 from collections.abc import Callable
 from datetime import date
 
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import and_, case, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -54,9 +63,18 @@ def request_block(requester_id: int, data: dict, key: bytes, today: date, due_da
                         code="patron_not_registered",
                         errors={"card_number": "Not registered by the home library."})
     wanted = sorted(set(data["bill_ids"]))
+    # A bill sent before the home library registered the card names no patron, only the
+    # card: it is still this patron's bill when it was sent to one of the patron's cards.
+    cards = [patron.card_hmac, *db.session.execute(select(ReplacedCard.card_hmac).where(
+        ReplacedCard.patron_id == patron.id)).scalars()]
+    # Locked (PostgreSQL), so a payment settling one of them waits for this request and then
+    # finds the block to release, or this request waits and finds the bill settled.
     bills = db.session.execute(select(Bill).where(
         Bill.id.in_(wanted), Bill.issuer_library_id == requester_id,
-        Bill.home_library_id == home.id, Bill.patron_id == patron.id)).scalars().all()
+        Bill.home_library_id == home.id,
+        or_(Bill.patron_id == patron.id,
+            and_(Bill.patron_id.is_(None), Bill.card_hmac.in_(cards))))
+        .order_by(Bill.id).with_for_update()).scalars().all()
     found = {bill.id: bill for bill in bills}
     unknown = [bill_id for bill_id in wanted if bill_id not in found]
     if unknown:
@@ -66,8 +84,7 @@ def request_block(requester_id: int, data: dict, key: bytes, today: date, due_da
                                             f"{', '.join(unknown)}."})
     settled = [bill.id for bill in bills if bill.status not in OPEN_STATES]
     if settled:
-        raise RuleError("A block is only for unpaid bills (R8).", code="bill_not_unpaid",
-                        errors={"bill_ids": f"Already settled: {', '.join(settled)}."})
+        raise _not_unpaid(settled)
     existing = _open_request(requester_id, patron.id, data["kind"])
     if existing is not None:
         raise _duplicate(existing)
@@ -85,11 +102,23 @@ def request_block(requester_id: int, data: dict, key: bytes, today: date, due_da
         if existing is None:
             raise
         raise _duplicate(existing) from None
+    # SQLite takes no row locks: only now, holding its write lock, is the bills' status final.
+    settled = db.session.execute(select(Bill.id).where(
+        Bill.id.in_(wanted), Bill.status.not_in(OPEN_STATES)).order_by(Bill.id)).scalars().all()
+    if settled:
+        db.session.rollback()
+        raise _not_unpaid(settled)
     record([requester_id, home.id], "block.requested", {"block_id": block.id})
     if before_commit is not None:
         before_commit(block)
     db.session.commit()
     return block
+
+
+def _not_unpaid(settled: list[str]) -> RuleError:
+    """The 422 for bills already paid, resolved or voided."""
+    return RuleError("A block is only for unpaid bills (R8).", code="bill_not_unpaid",
+                     errors={"bill_ids": f"Already settled: {', '.join(settled)}."})
 
 
 def _open_request(requester_id: int, patron_id: str, kind: str) -> Block | None:
@@ -138,8 +167,12 @@ def list_blocks(caller: Caller, today: date, *, as_=None, status=None, overdue=N
     return paginate(query, Block.id, limit=limit, cursor=cursor)
 
 
-def _act(caller: Caller, block_id: str, action: str, **values) -> Block:
-    """Take an action on a block if the caller may and the block's state allows it (no race)."""
+def _act(caller: Caller, block_id: str, action: str, *, lock_bills: bool = False,
+         **values) -> Block:
+    """Take an action on a block if the caller may and the block's state allows it (no race).
+
+    Locks in the module's order: the covered bills (when asked), the event counters, the block.
+    """
     block = party_block(caller, block_id)
     side = rules.ACTORS[action]
     actor_id = block.home_library_id if side == "home" else block.requester_library_id
@@ -148,17 +181,23 @@ def _act(caller: Caller, block_id: str, action: str, **values) -> Block:
         raise ForbiddenError(f"Only {who} can {action} this block (R8).",
                              code="not_your_block")
     target = rules.next_state(action, block.status)
-    moved = target is not None and db.session.execute(
-        update(Block).where(Block.id == block.id, Block.status == block.status)
-        .values(status=target, updated_at=utcnow(), **values)
-        .execution_options(synchronize_session=False)).rowcount == 1
+    moved = False
+    if target is not None:
+        if lock_bills:
+            db.session.execute(select(Bill.id).join(block_bills, block_bills.c.bill_id == Bill.id)
+                               .where(block_bills.c.block_id == block.id)
+                               .order_by(Bill.id).with_for_update(of=Bill))
+        record([block.requester_library_id, block.home_library_id], f"block.{target}",
+               {"block_id": block.id})
+        moved = db.session.execute(
+            update(Block).where(Block.id == block.id, Block.status == block.status)
+            .values(status=target, updated_at=utcnow(), **values)
+            .execution_options(synchronize_session=False)).rowcount == 1
     if not moved:
-        db.session.rollback()
+        db.session.rollback()  # and the events written for the change that did not happen
         db.session.refresh(block)
         raise ConflictError(f"This block is {block.status}; it cannot be {action}ed now.",
                             code=f"block_{block.status}", status_now=block.status)
-    record([block.requester_library_id, block.home_library_id], f"block.{target}",
-           {"block_id": block.id})
     return block
 
 
@@ -171,13 +210,18 @@ def honor_block(caller: Caller, block_id: str) -> Block:
 
 
 def refuse_block(caller: Caller, block_id: str, reason: str) -> Block:
-    """The home library refuses, and becomes liable for every bill the request covers (R8)."""
-    block = _act(caller, block_id, "refuse", answered_at=utcnow(), refusal_reason=reason,
-                 closed_at=utcnow())
-    bill_ids = [bill.id for bill in block.bills]
-    db.session.execute(update(Bill).where(Bill.id.in_(bill_ids))
-                       .values(liable_party="home_library", updated_at=utcnow())
-                       .execution_options(synchronize_session=False))
+    """The home library refuses, and becomes liable for the covered bills still unpaid (R8)."""
+    block = _act(caller, block_id, "refuse", lock_bills=True, answered_at=utcnow(),
+                 refusal_reason=reason, closed_at=utcnow())
+    # Only bills still unpaid: one paid, resolved or voided since the request needs no payer,
+    # and saying its liability moved would send the home library a bill it does not owe.
+    # The status condition is in the UPDATE, so a payment settling a bill meanwhile wins.
+    moved = db.session.execute(
+        update(Bill).where(Bill.id.in_([bill.id for bill in block.bills]),
+                           Bill.status.in_(OPEN_STATES))
+        .values(liable_party="home_library", updated_at=utcnow())
+        .returning(Bill.id).execution_options(synchronize_session=False))
+    bill_ids = sorted(moved.scalars().all())
     for bill_id in bill_ids:
         record([block.requester_library_id, block.home_library_id],
                "bill.liability_changed", {"bill_id": bill_id, "block_id": block.id})
@@ -215,15 +259,19 @@ def settle_for_bill(bill_id: str) -> None:
         select(Block).join(block_bills, block_bills.c.block_id == Block.id)
         .where(block_bills.c.bill_id == bill_id, Block.status.in_(OPEN), ~other_unsettled)
     ).scalars().all()
+    # The target follows the state the block is in when the UPDATE takes its row, not the one
+    # read above: an honor committed in between makes it a release rather than a lost update.
+    target = case({state: rules.next_state(rules.settled_action(state), state)
+                   for state in OPEN}, value=Block.status)
     for block in candidates:
-        action = rules.settled_action(block.status)
-        target = rules.next_state(action, block.status)
         moved = db.session.execute(
-            update(Block).where(Block.id == block.id, Block.status == block.status)
+            update(Block).where(Block.id == block.id, Block.status.in_(OPEN))
             .values(status=target, release_reason="bills_settled", closed_at=utcnow(),
-                    updated_at=utcnow()).execution_options(synchronize_session=False))
-        if moved.rowcount == 1:
-            record([block.requester_library_id, block.home_library_id], f"block.{target}",
+                    updated_at=utcnow())
+            .returning(Block.status).execution_options(synchronize_session=False)
+        ).scalar_one_or_none()
+        if moved is not None:
+            record([block.requester_library_id, block.home_library_id], f"block.{moved}",
                    {"block_id": block.id, "reason": "bills_settled"})
 
 
@@ -239,13 +287,16 @@ def mark_overdue(today: date) -> int:
         Block.overdue_notified_at.is_(None)).order_by(Block.id)).all()
     marked = 0
     for block_id, requester_id, home_id in due:
+        # Events first, as everywhere here (the module's lock order); rolled back if lost.
+        record([requester_id, home_id], "block.response_overdue", {"block_id": block_id})
         won = db.session.execute(
             update(Block).where(Block.id == block_id, Block.status == "requested",
                                 Block.overdue_notified_at.is_(None))
             .values(overdue_notified_at=utcnow()).execution_options(
                 synchronize_session=False)).rowcount == 1
         if won:
-            record([requester_id, home_id], "block.response_overdue", {"block_id": block_id})
+            db.session.commit()
             marked += 1
-        db.session.commit()
+        else:
+            db.session.rollback()
     return marked

@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 class FeedQuerySchema(Schema):
     """Where to read from."""
 
-    after = fields.String(load_default=None, validate=validate.Length(max=20), metadata={
+    after = fields.String(load_default=None, validate=validate.Length(max=200), metadata={
         "description": "The `next_cursor` of the previous read; omit to start at the first."})
     limit = fields.Integer(load_default=None, validate=validate.Range(min=1, max=500))
     type = fields.List(fields.String(validate=validate.Length(max=64)), load_default=None,

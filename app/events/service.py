@@ -1,5 +1,6 @@
 """Writing events with the change they describe (the outbox), and reading a library's feed."""
 
+import re
 from collections.abc import Iterable
 
 from flask import current_app
@@ -12,6 +13,8 @@ from app.events.models import Event, EventCounter
 from app.extensions import db
 from app.ids import new_id
 from app.timestamps import utcnow
+
+_DIGITS = re.compile(r"[0-9]{1,19}")
 
 
 def _next_seq(library_id: int) -> int:
@@ -39,18 +42,36 @@ def record(library_ids: Iterable[int], type_: str, data: dict) -> None:
 def read_feed(library_id: int, *, after: str | None, limit: int | None,
               types: list[str] | None = None) -> dict:
     """A library's events after a position, oldest first; `next_cursor` is where to go on."""
-    try:
-        position = int(after) if after not in (None, "") else 0
-        if position < 0:
-            raise ValueError
-    except ValueError:
-        raise BadRequestError("`after` is a position this feed gave out (a whole number).",
-                              code="invalid_cursor") from None
+    position = _position(after)
     limit = min(limit or current_app.config["PAGE_SIZE"], current_app.config["PAGE_SIZE_MAX"])
     query = (select(Event).where(Event.library_id == library_id, Event.seq > position)
              .order_by(Event.seq).limit(limit))
     if types:
         query = query.where(Event.type.in_(types))
     items = db.session.execute(query).scalars().all()
+    if not items and position > 0:
+        # A position past the end was never given out: answering with it as next_cursor
+        # would make the reader skip the events still to come up to that number.
+        last_seq = db.session.execute(select(EventCounter.last_seq).where(
+            EventCounter.library_id == library_id)).scalar_one_or_none() or 0
+        if position > last_seq:
+            raise _invalid_cursor()
     last = items[-1].seq if items else position
     return {"items": items, "next_cursor": str(last)}
+
+
+def _invalid_cursor() -> BadRequestError:
+    """The 400 for a cursor this feed did not give out."""
+    return BadRequestError("`after` is a position this feed gave out (the `next_cursor` of "
+                           "an earlier read).", code="invalid_cursor")
+
+
+def _position(after: str | None) -> int:
+    """The feed position in a cursor: ASCII digits that fit a 64-bit integer, or 400."""
+    if after in (None, ""):
+        return 0
+    # int() alone would also take " 1", "1_0" and non-ASCII digits, and a number past 2**63
+    # fails in the database (a 500) instead of here.
+    if not _DIGITS.fullmatch(after) or int(after) >= 2 ** 63:
+        raise _invalid_cursor()
+    return int(after)

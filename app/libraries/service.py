@@ -128,6 +128,8 @@ def update_library(code: str, data: dict, caller: Caller) -> Library:
     _check_participation(library, data.get("reciprocal_borrowing"))
     if "card_prefixes" in data:
         _set_prefixes(library, data["card_prefixes"])
+        # Prefixes live in their own table: the row's onupdate would not see this change.
+        library.updated_at = utcnow()
     _commit_or_conflict("That card prefix was just taken by another library.", "prefix_taken")
     return library
 

@@ -4,8 +4,10 @@ Single upserts and roster imports share one batch core (`_upsert_rows`), so a pa
 at a time and the same patron sent in a million-line roster end up exactly the same.
 """
 
+import bisect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -35,12 +37,30 @@ class ImportSummary:
     errors_truncated: bool = False
 
     def reject(self, line: int, code: str, detail: str) -> None:
-        """Count a rejected line, keeping its report while there is room."""
+        """Count a rejected line; keep the reports of the earliest lines, in line order.
+
+        A batch's refusals (card_replaced, reasons_without_block) arrive when the batch is
+        written, after later lines' parse errors: inserting in order keeps the report the same
+        whatever the batch size.
+        """
         self.rejected += 1
-        if len(self.errors) < MAX_REPORTED_ERRORS:
-            self.errors.append({"line": line, "code": code, "detail": detail})
-        else:
+        report = {"line": line, "code": code, "detail": detail}
+        if len(self.errors) >= MAX_REPORTED_ERRORS:
             self.errors_truncated = True
+            if line > self.errors[-1]["line"]:
+                return
+            self.errors.pop()
+        bisect.insort(self.errors, report, key=itemgetter("line"))
+
+    def add(self, other: "ImportSummary") -> None:
+        """Add another summary's counts and reports (a batch's) to this one."""
+        self.created += other.created
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.rejected += other.rejected - len(other.errors)
+        self.errors_truncated = self.errors_truncated or other.errors_truncated
+        for report in other.errors:
+            self.reject(report["line"], report["code"], report["detail"])
 
     @property
     def lines(self) -> int:
@@ -236,6 +256,25 @@ def replace_card(library_id: int, patron_id: str, new_card_number: str, key: byt
     return patron
 
 
+def _write_batch(library_id: int, rows: list) -> ImportSummary:
+    """Upsert one batch and commit it; return what the batch did."""
+    try:
+        return _commit_batch(library_id, rows)
+    except IntegrityError:
+        # Another writer (a retried import still running, a single upsert) created one of
+        # these cards after we looked: look again, and those lines become updates.
+        db.session.rollback()
+        return _commit_batch(library_id, rows)
+
+
+def _commit_batch(library_id: int, rows: list) -> ImportSummary:
+    """One attempt at a batch: upsert and commit."""
+    part = ImportSummary()
+    _upsert_rows(library_id, rows, part)
+    db.session.commit()
+    return part
+
+
 def import_roster(library_id: int, rows: Iterable[tuple[int, dict | None, tuple | None]],
                   key: bytes, *, batch_size: int = 2000,
                   on_batch: Callable[[ImportSummary], None] | None = None) -> ImportSummary:
@@ -250,8 +289,7 @@ def import_roster(library_id: int, rows: Iterable[tuple[int, dict | None, tuple 
 
     def flush():
         if batch:
-            _upsert_rows(library_id, list(batch.values()), summary)
-            db.session.commit()
+            summary.add(_write_batch(library_id, list(batch.values())))
             batch.clear()
         if on_batch:
             on_batch(summary)
