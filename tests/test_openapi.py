@@ -1,0 +1,107 @@
+"""The OpenAPI document (the contract's authoritative description) and the interactive docs."""
+
+import re
+from urllib.parse import urljoin
+
+import pytest
+
+from app import create_app
+from app.extensions import db
+
+# The contract's paths and methods (shared/API.md) for the parts built so far.
+CONTRACT = {
+    "/healthz": {"get"},
+    "/readyz": {"get"},
+    "/api/v1/libraries": {"get", "post"},
+    "/api/v1/libraries/{code}": {"get", "patch"},
+    "/api/v1/libraries/{code}/keys": {"post"},
+    "/api/v1/libraries/{code}/keys/{key_id}": {"delete"},
+    "/api/v1/patrons": {"post"},
+    "/api/v1/patrons/{patron_id}": {"get", "patch", "delete"},
+    "/api/v1/patrons/lookup": {"post"},
+    "/api/v1/patrons/{patron_id}/replace-card": {"post"},
+    "/api/v1/patrons/import": {"post"},
+    "/api/v1/verifications": {"post"},
+}
+HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
+
+
+@pytest.fixture(scope="module")
+def docs_client(tmp_path_factory):
+    """The documents need no database: one app for the module, on a file nobody opens."""
+    path = tmp_path_factory.mktemp("openapi") / "unused.db"
+    application = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{path}",
+                              "HMAC_KEY": "test", "SECRET_KEY": "test"})
+    yield application.test_client()
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def spec(docs_client):
+    """The served OpenAPI document, fetched without a key."""
+    response = docs_client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    return response.get_json()
+
+
+def test_the_document_is_openapi_3_1(spec):
+    assert spec["openapi"].startswith("3.1.")
+    assert spec["info"]["title"] == "Reciprocity"
+    assert spec["info"]["version"] == "v1"
+
+
+def test_the_document_lists_the_contracts_paths_and_methods(spec):
+    for path, methods in CONTRACT.items():
+        assert path in spec["paths"], path
+        documented = set(spec["paths"][path]) & HTTP_METHODS
+        assert methods <= documented, (path, documented)
+
+
+def test_every_operation_has_a_summary_and_responses(spec):
+    """Each route's docstring becomes its summary; a reader knows what every call does."""
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            if method not in HTTP_METHODS:
+                continue
+            assert operation.get("summary"), (method, path)
+            assert operation.get("responses"), (method, path)
+
+
+def test_keys_are_bearer_tokens_and_health_needs_none(spec):
+    scheme = spec["components"]["securitySchemes"]["bearer"]
+    assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
+    assert {"bearer": []} in spec["security"]
+    for path in ("/healthz", "/readyz"):
+        assert spec["paths"][path]["get"]["security"] == [], path
+
+
+def test_the_admit_request_is_described_field_by_field(spec):
+    """The document shows what a caller sends, with R1's rule on reciprocal_borrowing."""
+    body = spec["paths"]["/api/v1/libraries"]["post"]["requestBody"]["content"]
+    schema = body["application/json"]["schema"]
+    if "$ref" in schema:
+        schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    assert {"code", "name", "type", "membership", "reciprocal_borrowing", "card_prefixes",
+            "contact", "address", "system"} <= set(schema["properties"])
+    assert set(schema["required"]) == {"code", "name", "type", "membership"}
+    assert "R1" in schema["properties"]["reciprocal_borrowing"]["description"]
+
+
+def test_the_interactive_docs_are_served_and_their_assets_can_load(docs_client):
+    response = docs_client.get("/api/docs")
+    assert response.status_code == 200
+    assert response.mimetype == "text/html"
+    page = response.get_data(as_text=True)
+    assert "SwaggerUIBundle" in page
+    assert "/api/v1/openapi.json" in page
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert any(asset.endswith("swagger-ui-bundle.js") for asset in assets)
+    for asset in assets:
+        url = urljoin("http://localhost/api/docs", asset)
+        if url.startswith("http://localhost/"):
+            # Served by the app itself: it must really be there.
+            assert docs_client.get(url).status_code == 200, asset
+        else:
+            assert url.startswith("https://"), asset  # a CDN, over TLS
