@@ -26,7 +26,7 @@ from app.timestamps import today_in
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "illinois-public-libraries-fy2018.csv"
 DEFAULT_SCALE = 1 / 1000  # synthetic patrons per registered borrower
-MIN_PATRONS = 5  # the README tour uses patrons 1 to 4 of its home library
+MIN_PATRONS = 12  # the README tour uses patrons 1 to 4 of its home library, blocks 6 to 12
 LENDER, HOME, INACTIVE = "IL0368", "IL0029", "IL0454"  # Naperville, Aurora, Riverdale
 SURNAMES = ("Garcia", "Smith", "Johnson", "Williams", "Brown", "Jones", "Miller", "Davis",
             "Rodriguez", "Martinez", "Hernández", "Lopez", "Gonzalez", "Wilson", "Anderson",
@@ -128,7 +128,9 @@ def _patron_rows(code: str, count: int, today: date) -> Iterator[tuple[int, dict
                   if rng.random() < 0.2 else "adult",
                   "surname": SURNAMES[rng.randrange(len(SURNAMES))],
                   "external_ref": f"{code}-P{serial:06d}"}
-        if serial == 1 or roll < 0.8:  # patron 1 is always good, for the README tour
+        # Patron 1 is always good, for the README tour; so are the demo blocks' patrons, so
+        # that a block is the only thing their verification shows.
+        if serial == 1 or serial in BLOCK_SERIALS or roll < 0.8:
             values.update(standing="good", block_reasons=[], expires_on=good_until)
         elif roll < 0.9:
             values.update(standing="blocked", expires_on=good_until,
@@ -231,6 +233,62 @@ def _load_bills(libraries: dict, key: bytes, today: date, echo) -> None:
     echo(f"Bills: {made} demo bills made, {len(DEMO_BILLS) - made} already there.")
 
 
+# (note, Aurora patron serial, kind, state to leave it in); one lender bill each
+DEMO_BLOCKS = (
+    ("Demo block: awaiting an answer", 6, "block", "requested"),
+    ("Demo block: honored", 7, "block", "honored"),
+    ("Demo delinquent mark: honored", 8, "delinquent", "honored"),
+    ("Demo block: refused (Aurora is now liable)", 9, "block", "refused"),
+    ("Demo block: withdrawn", 10, "block", "withdrawn"),
+    ("Demo block: released", 11, "block", "released"),
+    ("Demo block: unanswered past its due date", 12, "block", "overdue"),
+)
+BLOCK_SERIALS = frozenset(serial for _, serial, _, _ in DEMO_BLOCKS)
+
+
+def _load_blocks(libraries: dict, key: bytes, today: date, due_days: int, echo) -> None:
+    """Naperville's block requests to Aurora in every state, through the blocks' use cases."""
+    from datetime import timedelta
+
+    from app.auth import Caller
+    from app.bills import service as bills
+    from app.blocks import service as blocks
+    from app.blocks.models import Block
+
+    lender, home = libraries[LENDER][0], libraries[HOME][0]
+    as_lender = Caller(key_id="demo", role="member", library_id=lender, library_code=LENDER)
+    as_home = Caller(key_id="demo", role="member", library_id=home, library_code=HOME)
+    made = 0
+    for note, serial, kind, state in DEMO_BLOCKS:
+        if db.session.execute(select(Block.id).where(Block.requester_library_id == lender,
+                                                     Block.note == note)).first():
+            continue
+        card = demo_card(HOME, serial)
+        bill = bills.issue_bill(lender, {
+            "card_number": card, "home_library": HOME, "note": f"{note} (its bill)",
+            "infraction_date": today - timedelta(days=30 + serial),
+            "items": [{"title": "Chicago Cookbook", "barcode": f"39{serial:08d}",
+                       "format": "book", "kind": "lost", "in_print": True,
+                       "list_price_cents": 3299}]}, key, today)
+        # An overdue request was made long enough ago that its answer is past due.
+        asked_on = today - timedelta(days=due_days + 7) if state == "overdue" else today
+        block = blocks.request_block(lender, {
+            "card_number": card, "home_library": HOME, "kind": kind, "bill_ids": [bill.id],
+            "note": note}, key, asked_on, due_days)
+        if state in ("honored", "released"):
+            blocks.honor_block(as_home, block.id)
+        if state == "released":
+            blocks.release_block(as_lender, block.id)
+        elif state == "refused":
+            blocks.refuse_block(as_home, block.id, "Our board does not block for other "
+                                                   "libraries' bills; we will pay.")
+        elif state == "withdrawn":
+            blocks.withdraw_block(as_lender, block.id)
+        made += 1
+    blocks.mark_overdue(today)
+    echo(f"Blocks: {made} demo blocks made, {len(DEMO_BLOCKS) - made} already there.")
+
+
 def _demo_keys(path: Path) -> dict[str, str]:
     """Reuse the demo keys written last time while they still work; issue the rest."""
     wanted = {"DEMO_ADMIN_KEY": None, "DEMO_LENDER_KEY": LENDER, "DEMO_HOME_KEY": HOME}
@@ -263,6 +321,7 @@ def load_demo(app: Flask, *, scale: float | None = None,
     _load_patrons(libraries, key, DEFAULT_SCALE if scale is None else scale, today, echo)
     replaced = _replace_demo_card(libraries, key)
     _load_bills(libraries, key, today, echo)
+    _load_blocks(libraries, key, today, int(app.config["BLOCK_RESPONSE_DAYS"]), echo)
     path = Path(app.instance_path) / "demo.env"
     keys = _demo_keys(path)
     values = {
@@ -271,6 +330,8 @@ def load_demo(app: Flask, *, scale: float | None = None,
         "DEMO_CARD_BLOCKED": demo_card(HOME, 2), "DEMO_CARD_EXPIRED": demo_card(HOME, 3),
         "DEMO_CARD_REPLACED": replaced, "DEMO_CARD_UNKNOWN": demo_card(HOME, 99_999_998),
         "DEMO_CARD_INACTIVE_HOME": demo_card(INACTIVE, 1),
+        "DEMO_CARD_FEDERATION_BLOCK": demo_card(HOME, 7),
+        "DEMO_CARD_DELINQUENT": demo_card(HOME, 8),
     }
     body = ("# Demo federation: keys and synthetic cards for trying the API (see README).\n"
             "# These keys work only against this instance's database. Source me: "

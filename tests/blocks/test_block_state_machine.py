@@ -173,10 +173,11 @@ def make_machine(federation):
         @invariant()
         def liability_moves_only_on_refusal(self):
             """A bill's liable party is the home library exactly when a refusal covered it."""
-            listed = client.get("/api/v1/bills?as=home&limit=500",
-                                headers=federation.headers("HOME")).get_json()["items"]
-            shown = {bill["id"]: bill for bill in listed if bill["id"] in self.bill_state}
-            assert set(shown) == set(self.bill_state)
+            # Each of this example's bills, as the home library sees it: listing every bill
+            # would grow with the examples run before (and page past this example's bills).
+            shown = {bill_id: client.get(f"/api/v1/bills/{bill_id}",
+                                         headers=federation.headers("HOME")).get_json()
+                     for bill_id in self.bill_state}
             refused = {b for s in self.block_state.values() if s[2] == "refused" for b in s[3]}
             for bill_id, (_, status, liable) in self.bill_state.items():
                 assert shown[bill_id]["status"] == status

@@ -55,6 +55,7 @@ def test_loading_again_changes_nothing_and_keeps_the_keys(loaded):
     assert second[0] == "Libraries: 0 admitted, 623 already members."
     assert second[1].startswith("Patrons: 0 created, 0 updated,")
     assert second[2] == "Bills: 0 demo bills made, 6 already there."
+    assert second[3] == "Blocks: 0 demo blocks made, 7 already there."
     assert read_env(path) == first_env
     with app.app_context():
         # the admin, lender and home keys, issued once
@@ -104,7 +105,7 @@ def test_patrons_are_in_proportion_to_registered_borrowers(app, tmp_path):
         standings = dict(db.session.execute(
             select(Patron.standing, func.count()).group_by(Patron.standing)).all())
     assert counts["IL0098"] == 1086 and counts["IL0029"] == 110
-    assert min(counts.values()) == 5  # every library has a few, even with no survey count
+    assert min(counts.values()) == 12  # every library has a few, even with no survey count
     assert 0.05 < standings["blocked"] / sum(standings.values()) < 0.2
 
 
@@ -123,7 +124,7 @@ def test_the_demo_has_bills_in_every_state_with_their_events(loaded):
 
     app, _, env, _ = loaded
     with app.app_context():
-        bills = db.session.scalars(select(Bill)).all()
+        bills = db.session.scalars(select(Bill).where(Bill.note.like("Demo bill:%"))).all()
         assert sorted(b.status for b in bills) == ["disputed", "open", "open", "paid",
                                                    "resolved", "void"]
         assert any(0 < b.amount_paid_cents < b.amount_due_cents for b in bills)
@@ -131,4 +132,29 @@ def test_the_demo_has_bills_in_every_state_with_their_events(loaded):
     client = app.test_client()
     listed = client.get("/api/v1/bills?as=home", headers={
         "Authorization": f"Bearer {env['DEMO_HOME_KEY']}"}).get_json()["items"]
-    assert len(listed) == 6
+    assert len([b for b in listed if b["note"].startswith("Demo bill:")]) == 6
+
+
+def test_the_demo_has_blocks_in_every_state_and_verification_shows_them(loaded):
+    """Issue 4: requested (one overdue), honored, refused, withdrawn and released (R8)."""
+    app, _, env, _ = loaded
+    client = app.test_client()
+    home = {"Authorization": f"Bearer {env['DEMO_HOME_KEY']}"}
+    listed = client.get("/api/v1/blocks?as=home", headers=home).get_json()["items"]
+    by_note = {block["note"]: block for block in listed}
+    assert sorted(b["status"] for b in listed) == ["honored", "honored", "refused", "released",
+                                                   "requested", "requested", "withdrawn"]
+    assert by_note["Demo block: unanswered past its due date"]["overdue"] is True
+    assert by_note["Demo block: awaiting an answer"]["overdue"] is False
+    refused = by_note["Demo block: refused (Aurora is now liable)"]
+    bill = client.get(f"/api/v1/bills/{refused['bill_ids'][0]}", headers=home).get_json()
+    assert bill["liable_party"] == "home_library"  # R8
+    lender = {"Authorization": f"Bearer {env['DEMO_LENDER_KEY']}"}
+
+    def decide(card):
+        body = client.post("/api/v1/verifications", json={"card_number": card},
+                           headers=lender).get_json()
+        return body["decision"], body["reasons"]
+
+    assert decide(env["DEMO_CARD_FEDERATION_BLOCK"]) == ("not_eligible", ["federation_block"])
+    assert decide(env["DEMO_CARD_DELINQUENT"]) == ("refer", ["delinquent"])
