@@ -1,5 +1,6 @@
 """Reciprocity: the application factory."""
 
+import atexit
 import os
 
 from flask import Flask
@@ -36,6 +37,8 @@ def create_app(test_config: dict | None = None, *, instance_path: str | None = N
     app.extensions["reciprocity.verify_limiter"] = TokenBucketLimiter(
         int(app.config["VERIFY_RATE_LIMIT"]))
 
+    _start_traffic_buffer(app)
+
     from app.cli import register_commands
     register_commands(app)
     return app
@@ -54,6 +57,21 @@ def _finish_config(app: Flask) -> None:
         options = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10,
                    **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def _start_traffic_buffer(app: Flask) -> None:
+    """Verification counts (R19) buffered per process, and written when the process exits."""
+    from app.verification.traffic import TrafficBuffer
+
+    buffer = TrafficBuffer(float(app.config["TRAFFIC_FLUSH_SECONDS"]))
+    app.extensions["reciprocity.traffic"] = buffer
+    if buffer.flush_seconds > 0:
+        def flush_at_exit():
+            if buffer.pending():
+                with app.app_context():
+                    buffer.flush()
+
+        atexit.register(flush_at_exit)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -34,6 +34,10 @@ class Defaults:
     # Verifications allowed per key per minute, with a burst of the same size; 0 disables.
     VERIFY_RATE_LIMIT = 120
 
+    # Verification counts for the traffic survey (R19) are written at most this many seconds
+    # apart per process (and at exit); 0 writes each at once. See app/verification/traffic.py.
+    TRAFFIC_FLUSH_SECONDS = 1.0
+
     # Days a home library has to answer a block request before it is shown as overdue.
     BLOCK_RESPONSE_DAYS = 14
 

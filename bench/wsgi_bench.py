@@ -2,7 +2,9 @@
 
 `POST /bench/reference` takes the verification request's JSON body and does only what every
 verification must do: parse the JSON, normalise and HMAC the card, and run verification's own
-indexed SELECT (`PATRON_BY_CARD`). No authentication, no rules, no traffic count, no commit.
+indexed SELECT (`CARD_BY_HOME_CODE`: the home library by code, its patron with this card, the
+replaced-card and block probes, in one statement). No authentication, no rules, no traffic
+count, no commit.
 It lives in the same process as `POST /api/v1/verifications`, so both share the app's config,
 engine, pool and gunicorn worker, and the ratio of the two is the cost of everything else.
 
@@ -15,20 +17,13 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from flask import current_app, request  # noqa: E402
-from sqlalchemy import select  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
-from app.libraries.models import Library  # noqa: E402
 from app.patrons.rules import card_hmac, normalize_card  # noqa: E402
-from app.verification.service import PATRON_BY_CARD  # noqa: E402
+from app.verification.service import CARD_BY_HOME_CODE  # noqa: E402
 
 app = create_app()
-
-# Home library ids by code, read once per worker so the route itself runs a single query.
-with app.app_context():
-    LIBRARY_IDS = dict(db.session.execute(select(Library.code, Library.id)).all())
-    db.session.remove()
 
 
 @app.post("/bench/reference")
@@ -37,7 +32,7 @@ def reference():
     data = request.get_json()
     digest = card_hmac(current_app.config["HMAC_KEY"].encode("utf-8"),
                        normalize_card(data["card_number"]))
-    record = db.session.execute(PATRON_BY_CARD, {"library_id": LIBRARY_IDS[data["home_library"]],
-                                                 "card_hmac": digest}).first()
-    return {"found": record is not None,
-            "expires_on": record.expires_on.isoformat() if record else None}
+    record = db.session.execute(CARD_BY_HOME_CODE, {"code": data["home_library"],
+                                                    "card_hmac": digest}).first()
+    return {"found": record.patron_id is not None,
+            "expires_on": record.expires_on.isoformat() if record.expires_on else None}

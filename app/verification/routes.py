@@ -29,7 +29,8 @@ def verify(data, caller):
     return service.verify_card(
         caller.library_id, data["card_number"], data["home_library"], data["surname"],
         current_app.config["HMAC_KEY"].encode("utf-8"), now,
-        today_in(current_app.config["TIMEZONE"], now))
+        today_in(current_app.config["TIMEZONE"], now),
+        current_app.extensions["reciprocity.traffic"])
 
 
 traffic_blp = Blueprint("traffic", __name__, url_prefix="/api/v1/traffic",
@@ -42,4 +43,5 @@ traffic_blp = Blueprint("traffic", __name__, url_prefix="/api/v1/traffic",
 @traffic_blp.response(200, TrafficSchema)
 def traffic(query, caller):
     """A year's verification counts: a member sees its own lending and its patrons' borrowing."""
-    return service.traffic(None if caller.is_admin else caller.library_id, query["year"])
+    return service.traffic(None if caller.is_admin else caller.library_id, query["year"],
+                           current_app.extensions["reciprocity.traffic"])

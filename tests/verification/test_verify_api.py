@@ -216,10 +216,11 @@ def test_expiry_uses_the_calendar_date_in_the_federation_time_zone(fed, app):
     with app.app_context():
         lend_id = db.session.execute(select(Library.id).where(Library.code == "LEND")).scalar()
         key = app.config["HMAC_KEY"].encode()
+        counter = app.extensions["reciprocity.traffic"]
         chicago = verify_card(lend_id, "2000100000011", None, None, key, now,
-                              today_in("America/Chicago", now))
+                              today_in("America/Chicago", now), counter)
         utc = verify_card(lend_id, "2000100000011", None, None, key, now,
-                          today_in("UTC", now))
+                          today_in("UTC", now), counter)
     assert today_in("America/Chicago", now) == date(2026, 11, 23)
     assert chicago.decision == "eligible"
     assert (utc.decision, utc.reasons) == ("not_eligible", ("expired",))
