@@ -35,6 +35,12 @@ def normalize_card(raw: str) -> str:
     return text
 
 
+# A few letters have no decomposition but a usual ASCII spelling (built once: a roster import
+# folds millions of surnames).
+_ASCII_SPELLINGS = str.maketrans({"ø": "o", "đ": "d", "ł": "l", "ß": "ss", "æ": "ae",
+                                  "œ": "oe", "þ": "th", "ı": "i"})
+
+
 def normalize_surname(raw: str) -> str:
     """Canonical surname for identity checks: accents, case, spacing and punctuation folded.
 
@@ -44,9 +50,7 @@ def normalize_surname(raw: str) -> str:
     text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", raw))
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = text.casefold()
-    # A few letters have no decomposition but a usual ASCII spelling.
-    text = text.translate(str.maketrans({"ø": "o", "đ": "d", "ł": "l", "ß": "ss", "æ": "ae",
-                                         "œ": "oe", "þ": "th", "ı": "i"}))
+    text = text.translate(_ASCII_SPELLINGS)
     return _SURNAME_DROP.sub("", text)
 
 

@@ -16,6 +16,7 @@ from app.patrons.rules import card_hmac
 from app.patrons.service import MAX_REPORTED_ERRORS
 from app.patrons.service import import_roster as import_service
 from app.timestamps import utcnow
+from tests.patrons.conftest import PATRON_COLUMNS
 
 URL = "/api/v1/patrons/import"
 CSV_TYPE = "text/csv"
@@ -366,8 +367,9 @@ def test_a_card_another_writer_creates_mid_import_is_updated_not_a_500(app, clie
     fired = []
 
     def concurrent_insert(conn, cursor, statement, parameters, context, executemany):
-        """Just before the import inserts, another connection commits the same card."""
-        if statement.startswith("INSERT INTO patrons") and not fired:
+        """After the import looked its cards up (its replaced-card look-up comes next, then
+        the insert, which is a COPY on PostgreSQL), another connection commits the same card."""
+        if "FROM replaced_cards" in statement and not fired:
             fired.append(True)
             with other_writer.begin() as other:
                 other.execute(insert(Patron.__table__).values(
@@ -495,3 +497,28 @@ def test_memory_does_not_grow_with_the_roster(app, home):
     _, held = peak_memory(lambda: list(parsed_rows(0, large - small)))
     assert held > 2 * bound  # what merely keeping the extra rows would cost
     assert many_peak - few_peak < bound, (few_peak, many_peak, held)
+
+
+def test_an_imported_patron_is_stored_exactly_as_one_registered_singly(client, home, other,
+                                                                       import_roster, raw_rows):
+    """The import writes new patrons through the driver's bulk path (COPY, executemany):
+    the stored row, timestamps' form included, is the one the ORM writes for POST /patrons."""
+    fields = {"expires_on": "2030-01-31", "standing": "blocked",
+              "block_reasons": ["fines", "lost_items"], "category": "adult",
+              "surname": "Garcia", "external_ref": "P-1"}
+    assert client.post("/api/v1/patrons", json={"card_number": "20001 0000 0001", **fields},
+                       headers=other).status_code == 201
+    response = import_roster(csv_roster(
+        "20001 0000 0001,2030-01-31,blocked,fines;lost_items,adult,Garcia,P-1"))
+    assert counts(response.get_json()) == (1, 0, 0, 0)
+    single, imported = (raw_rows("patrons", f"{PATRON_COLUMNS}, created_at, updated_at, id",
+                                 where="library_id = (SELECT id FROM libraries WHERE code = "
+                                       ":code)", code=code)
+                        for code in ("IL0002", "IL0001"))
+    assert len(imported) == 1 and imported[0][:-3] == single[0][:-3]
+    # Timestamps in the same stored form (SQLite: naive ISO text with microseconds), ids too.
+    assert [(type(v), len(v) if isinstance(v, str) else None) for v in imported[0][-3:]] == \
+        [(type(v), len(v) if isinstance(v, str) else None) for v in single[0][-3:]]
+    patron = lookup(client, home, "2000100000001")
+    assert patron["block_reasons"] == ["fines", "lost_items"]
+    assert patron["created_at"].endswith(("Z", "+00:00"))
