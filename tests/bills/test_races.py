@@ -1,12 +1,12 @@
 """Racing requests over real HTTP: two payments for the last dollar cannot both succeed."""
 
-import threading
 from datetime import timedelta
 
 import pytest
 import requests
 
 from app.timestamps import today_in
+from tests.racing import race
 
 
 @pytest.fixture
@@ -23,24 +23,6 @@ def billed(federation, live_server):
                    "in_print": True, "list_price_cents": 1000}]})
     assert response.status_code == 201, response.get_json()
     return response.get_json()["id"], live_server, federation
-
-
-def race(calls):
-    """Start every call at the same moment on its own thread; return their responses."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(index, call):
-        session = requests.Session()
-        barrier.wait()
-        results[index] = call(session)
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def test_payments_racing_for_the_last_dollar_never_overpay(billed):

@@ -5,32 +5,14 @@ threaded server, as in production, and asserts what both libraries see afterward
 winner, the final state the winner's, and no 500 for anything a caller sent.
 """
 
-import threading
 
 import pytest
 import requests
 
 from tests.blocks.conftest import HOME, LEND
+from tests.racing import race
 
 ROUNDS = 3  # each race runs on a few fresh patrons: one round can miss the window
-
-
-def race(calls):
-    """Start every call at the same moment on its own thread; return their responses."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(index, call):
-        session = requests.Session()
-        barrier.wait()
-        results[index] = call(session)
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 class Racer:
