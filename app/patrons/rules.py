@@ -3,7 +3,6 @@
 import hmac
 import re
 import unicodedata
-from hashlib import sha256
 
 CARD_MAX = 40
 _CARD_DROP = re.compile(r"[\s\-‐-―−]+")  # spaces and every kind of dash
@@ -23,7 +22,8 @@ def normalize_card(raw: str) -> str:
     Full-width and other compatibility forms fold first (NFKC), so a card typed on any keyboard
     matches the one the home library registered.
     """
-    text = unicodedata.normalize("NFKC", raw)
+    # NFKC leaves ASCII as it is: skip it for the usual card (a roster has millions).
+    text = raw if raw.isascii() else unicodedata.normalize("NFKC", raw)
     text = _CARD_DROP.sub("", text).casefold()
     if not text:
         raise InvalidCardNumber("The card number is empty.")
@@ -47,6 +47,8 @@ def normalize_surname(raw: str) -> str:
     "Núñez-O'Brien", "nunez obrien" and "NUNEZ  O BRIEN" are the same name: a desk should not
     refer a patron because of how a name was typed.
     """
+    if raw.isascii():  # nothing to fold but case: the usual name, and millions in a roster
+        return _SURNAME_DROP.sub("", raw.lower())
     text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", raw))
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = text.casefold()
@@ -61,14 +63,15 @@ def is_plain_text(text: str) -> bool:
 
 def card_hmac(key: bytes, card: str) -> bytes:
     """The stored form of a normalised card number (HMAC-SHA256, domain-separated)."""
-    return hmac.new(key, b"card\x00" + card.encode("ascii"), sha256).digest()
+    # hmac.digest: one C call, a third of hmac.new's cost (a roster hashes millions of cards).
+    return hmac.digest(key, b"card\x00" + card.encode("ascii"), "sha256")
 
 
 def surname_hmac(key: bytes, surname: str) -> bytes | None:
     """The stored form of a normalised surname, or None when nothing is left to compare."""
     if not surname:
         return None
-    return hmac.new(key, b"surname\x00" + surname.encode("utf-8"), sha256).digest()
+    return hmac.digest(key, b"surname\x00" + surname.encode("utf-8"), "sha256")
 
 
 def last4(card: str) -> str:

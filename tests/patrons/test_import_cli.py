@@ -137,9 +137,10 @@ def test_a_roster_can_come_from_a_pipe(run, tmp_path):
 # Interrupting and rerunning --------------------------------------------------------------------
 
 # Enough lines in small batches that the command is still busy for a good while after the
-# first batches commit, few enough to keep three imports of the file quick.
-LINES = 8_000
-BATCH = 100
+# first batches commit (many small batches: the import itself got fast), few enough to keep
+# three imports of the file quick.
+LINES = 20_000
+BATCH = 25
 SIGNAL_AFTER = 3 * BATCH
 
 

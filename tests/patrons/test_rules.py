@@ -213,3 +213,16 @@ def test_the_surname_hmac_depends_on_the_key(name, key1, key2):
 def test_card_and_surname_hashes_are_domain_separated():
     """A surname that looks like a card never hashes to that card's stored form."""
     assert surname_hmac(KEY, "smith1") != card_hmac(KEY, "smith1")
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=60))
+def test_the_ascii_fast_path_folds_a_surname_as_the_full_unicode_path_does(name):
+    """An ASCII surname skips Unicode normalisation; a non-ASCII first letter forces the full
+    path, and the rest of the name must fold the same either way."""
+    assert normalize_surname("\u00e9" + name) == "e" + normalize_surname(name)
+
+
+@given(cards.filter(lambda card: len(card) < CARD_MAX))
+def test_the_ascii_fast_path_normalises_a_card_as_the_full_unicode_path_does(card):
+    """A full-width digit forces NFKC over the whole card; the rest folds the same."""
+    assert normalize_card("\uff11" + card.upper()) == "1" + normalize_card(card.upper())
