@@ -189,7 +189,7 @@ def _check_restrictions(borrowing: dict, errors: dict) -> None:
                 "excluded_formats.")
         elif count is not None and cap is not None and count > cap:
             errors[f"{path}.items_at_a_time"] = (
-                f"R4: more than the overall cap of {cap} items at a time.")
+                f"Above the overall cap of {cap} items at a time.")
 
 
 def _check_nonresident(cards: dict | None, verdict: Verdict) -> None:
