@@ -187,7 +187,7 @@ def _check_restrictions(borrowing: dict, errors: dict) -> None:
             errors[f"{path}.items_at_a_time"] = (
                 "R4: a per-format limit is at least 1; to stop lending a format, list it in "
                 "excluded_formats.")
-        elif count is not None and cap is not None and count > cap:
+        elif count is not None and cap is not None and cap >= 1 and count > cap:
             errors[f"{path}.items_at_a_time"] = (
                 f"Above the overall cap of {cap} items at a time.")
 
