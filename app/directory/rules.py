@@ -96,36 +96,64 @@ class Verdict:
     warnings: list[dict] = field(default_factory=list)
 
 
+# Values from a fixed vocabulary are not free text: no need to look for library names in them.
+ENUM_VALUES = frozenset(VOCABULARY + BORROWER_KINDS + REQUEST_METHODS + SERVICES + FEE_BASES
+                        + FEE_APPLIES_TO)
+
+
 def _free_texts(value, path: str = ""):
-    """Every string in a policy with its dotted path (vocabulary values included)."""
+    """Every free-text string in a policy with its dotted path (vocabulary terms left out)."""
     if isinstance(value, dict):
         for key, inner in value.items():
             yield from _free_texts(inner, f"{path}.{key}" if path else key)
     elif isinstance(value, list):
         for index, inner in enumerate(value):
             yield from _free_texts(inner, f"{path}.{index}")
-    elif isinstance(value, str):
+    elif isinstance(value, str) and value not in ENUM_VALUES:
         yield path, value
+
+
+def _words(text: str) -> list[str]:
+    """Words folded for comparison, without the punctuation around them."""
+    return [word.strip(".,;:!?()[]{}\"'") for word in text.casefold().split()]
+
+
+class MemberIndex:
+    """Member libraries' codes and distinctive names, to find them in free text (R3)."""
+
+    def __init__(self, others: dict[str, str]):
+        self.codes = {code.upper() for code in others}
+        # Only names of two words or more and 8 characters: "Library" alone is everywhere.
+        self.names = {}
+        for code, name in others.items():
+            key = " ".join(_words(name))
+            if len(key) >= 8 and " " in key:
+                self.names[key] = code.upper()
+        self.longest = max((key.count(" ") + 1 for key in self.names), default=0)
+
+    def named(self, text: str, own_code: str | None = None) -> list[str]:
+        """The codes of member libraries a text names, by code or by full name (not `own_code`)."""
+        found = [own_code.upper()] if own_code else []
+        for token in _TOKEN.findall(text):
+            if token.upper() in self.codes and token.upper() not in found:
+                found.append(token.upper())
+        words = _words(text)
+        for start in range(len(words)):
+            for size in range(2, self.longest + 1):
+                code = self.names.get(" ".join(words[start:start + size]))
+                if code and code not in found:
+                    found.append(code)
+        return found[1:] if own_code else found
 
 
 def named_libraries(text: str, others: dict[str, str]) -> list[str]:
     """The codes of other member libraries a text names, by code or by full name (R3)."""
-    found = []
-    for token in _TOKEN.findall(text):
-        code = token.upper()
-        if code in others and code not in found:
-            found.append(code)
-    folded = text.casefold()
-    for code, name in others.items():
-        # Only distinctive names: "Library" alone would match every note.
-        if len(name) >= 8 and " " in name and name.casefold() in folded and code not in found:
-            found.append(code)
-    return found
+    return MemberIndex(others).named(text)
 
 
 def validate_policy(policy: dict, *, library_type: str, membership: str,
-                    others: dict[str, str]) -> Verdict:
-    """Check a loaded policy against R1, R3, R4, R11 and R18; `others` maps code -> name."""
+                    others, own_code: str | None = None) -> Verdict:
+    """Check a loaded policy against R1, R3, R4, R11 and R18; `others`: code -> name."""
     verdict = Verdict()
     errors = verdict.errors
     borrowing = policy["reciprocal_borrowing"]
@@ -153,8 +181,9 @@ def validate_policy(policy: dict, *, library_type: str, membership: str,
     if both:
         errors["interlibrary_loan.formats_not_lent"] = (
             f"R5: listed both as lent and as not lent: {', '.join(both)}.")
+    index = others if isinstance(others, MemberIndex) else MemberIndex(others)
     for path, text in _free_texts(policy):
-        named = named_libraries(text, others)
+        named = index.named(text, own_code)
         if named:
             errors[path] = (f"R3: a restriction applies equally to every reciprocal borrower and "
                             f"may not name a member library ({', '.join(named)}); only a formal "

@@ -62,7 +62,8 @@ def publish_policy(code: str, policy: dict, caller: Caller, today: date) -> dict
 def publish(library: Library, policy: dict, today: date, others: dict[str, str]) -> dict:
     """Validate and write a version and entry in the caller's transaction (no commit)."""
     verdict = rules.validate_policy(policy, library_type=library.type,
-                                    membership=library.membership, others=others)
+                                    membership=library.membership, others=others,
+                                    own_code=library.code)
     if verdict.errors:
         rules_cited = sorted({message.split(":")[0] for message in verdict.errors.values()
                               if message.startswith("R")})
@@ -84,7 +85,8 @@ def publish(library: Library, policy: dict, today: date, others: dict[str, str])
                             policy=document, policy_hash=digest,
                             reviewed_on=policy["reviewed_on"], published_at=utcnow())
     db.session.add(version)
-    db.session.flush()
+    db.session.flush()  # no relationships: the version's row must exist before the entry's
+    replacing = entry is not None
     if entry is None:
         entry = DirectoryEntry(library_id=library.id)
         db.session.add(entry)
@@ -98,7 +100,9 @@ def publish(library: Library, policy: dict, today: date, others: dict[str, str])
     entry.nonresident_report_late = late
     entry.processing_fee_cents = lost.get("processing_fee_cents")
     db.session.flush()
-    db.session.execute(delete(DirectoryFormat).where(DirectoryFormat.library_id == library.id))
+    if replacing:
+        db.session.execute(delete(DirectoryFormat).where(
+            DirectoryFormat.library_id == library.id))
     db.session.add_all(DirectoryFormat(library_id=library.id, format=name)
                        for name in rules.lent_formats(policy))
     record([library.id], "directory.policy_published",
