@@ -52,8 +52,7 @@ def Terms(choices, description: str, **kwargs):  # noqa: N802
     """A set of terms from a fixed vocabulary."""
     return fields.List(fields.String(validate=validate.OneOf(choices)), load_default=list,
                        validate=validate.Length(max=len(choices)),
-                       metadata={"description": description,
-                                 "items": {"enum": list(choices)}}, **kwargs)
+                       metadata={"description": description}, **kwargs)
 
 
 class FormatLimitSchema(Schema):
