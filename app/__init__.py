@@ -79,6 +79,10 @@ def _register_blueprints(app: Flask) -> None:
     from app.bills.routes import blp as bills
     from app.bills.routes import statements_blp as statements
     from app.blocks.routes import blp as blocks
+    from app.directory.pages import pages as directory_pages
+    from app.directory.routes import blp as policies
+    from app.directory.routes import csv_blp as directory_csv
+    from app.directory.routes import directory_blp as directory
     from app.events.routes import blp as events
     from app.health.routes import blp as health
     from app.libraries.routes import blp as libraries
@@ -87,8 +91,9 @@ def _register_blueprints(app: Flask) -> None:
     from app.verification.routes import traffic_blp as traffic
 
     for blueprint in (health, libraries, patrons, verifications, traffic, bills, statements,
-                      blocks, events):
+                      blocks, events, policies, directory, directory_csv):
         api.register_blueprint(blueprint)
+    app.register_blueprint(directory_pages)  # web pages for people, outside the API
 
 
 @event.listens_for(Engine, "connect")

@@ -22,6 +22,11 @@ CONTRACT = {
     "/api/v1/patrons/{patron_id}/replace-card": {"post"},
     "/api/v1/patrons/import": {"post"},
     "/api/v1/verifications": {"post"},
+    "/api/v1/libraries/{code}/policy": {"put"},
+    "/api/v1/directory": {"get"},
+    "/api/v1/directory/{code}": {"get"},
+    "/api/v1/directory/{code}/history": {"get"},
+    "/api/v1/directory.csv": {"get"},
 }
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
 
@@ -105,3 +110,19 @@ def test_the_interactive_docs_are_served_and_their_assets_can_load(docs_client):
             assert docs_client.get(url).status_code == 200, asset
         else:
             assert url.startswith("https://"), asset  # a CDN, over TLS
+
+
+def test_directory_reads_need_no_key_and_document_the_vocabulary(spec):
+    """R5: anyone reads the directory; the fixed format vocabulary is in the schema."""
+    from app.directory.rules import VOCABULARY
+
+    for path in ("/api/v1/directory", "/api/v1/directory/{code}",
+                 "/api/v1/directory/{code}/history", "/api/v1/directory/{code}/answers",
+                 "/api/v1/directory.csv"):
+        operation = spec["paths"][path]["get"]
+        assert operation["security"] == [] and operation["summary"], path
+        assert "304" in operation["responses"], path
+    put = spec["paths"]["/api/v1/libraries/{code}/policy"]["put"]
+    assert {"200", "201", "422"} <= set(put["responses"])
+    borrowing = spec["components"]["schemas"]["ReciprocalBorrowing"]["properties"]
+    assert borrowing["excluded_formats"]["items"]["enum"] == list(VOCABULARY)

@@ -13,6 +13,7 @@ from sqlalchemy import or_, select, update
 from app.bills import rules
 from app.bills.models import OPEN_STATES, Bill, BillItem, Dispute, Payment, Resolution
 from app.blocks.service import settle_for_bill
+from app.directory.service import processing_fee_cap
 from app.errors import ConflictError, ForbiddenError, NotFoundError, RuleError
 from app.events.service import record
 from app.extensions import db
@@ -79,6 +80,7 @@ def issue_bill(issuer_id: int, data: dict, key: bytes, today: date,
     if problems:
         raise RuleError("An item's replacement cost does not follow R10.",
                         code="invalid_replacement_cost", errors=problems)
+    _check_published_fee(issuer_id, data["items"])
     card = normalize_card(data["card_number"])
     digest = card_hmac(key, card)
     items = [BillItem(position=index, amount_cents=rules.item_amount(item),
@@ -96,6 +98,23 @@ def issue_bill(issuer_id: int, data: dict, key: bytes, today: date,
     db.session.flush()
     record([issuer_id, home.id], "bill.issued", {"bill_id": bill.id})
     return _commit(bill, before_commit)
+
+
+def _check_published_fee(issuer_id: int, items: list[dict]) -> None:
+    """A lending library's bill may not charge more than the processing fee it published (R5)."""
+    cap = processing_fee_cap(issuer_id)
+    if cap is None:
+        return
+    above = {f"items.{index}.processing_fee_cents":
+             f"More than the {cap} cents your directory policy publishes for lost materials."
+             for index, item in enumerate(items)
+             if item.get("processing_fee_cents") is not None
+             and item["processing_fee_cents"] > cap}
+    if above:
+        raise RuleError(f"A processing fee is above the {cap} cents you published in the "
+                        "directory's interlibrary loan policy (R5).",
+                        code="processing_fee_above_published", errors=above,
+                        published_fee_cents=cap)
 
 
 def party_bill(library_id: int, bill_id: str) -> Bill:

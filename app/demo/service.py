@@ -289,6 +289,95 @@ def _load_blocks(libraries: dict, key: bytes, today: date, due_days: int, echo) 
     echo(f"Blocks: {made} demo blocks made, {len(DEMO_BLOCKS) - made} already there.")
 
 
+def demo_policy(code: str, today: date, *, lender: bool = False) -> dict:
+    """A plausible policy for a demo library, the same every run for the same code and day."""
+    from datetime import timedelta
+
+    rng = random.Random(f"policy-{code}")
+    excluded = [term for term, chance in (("new_release", 0.4), ("dvd", 0.25),
+                                          ("hotspot", 0.5), ("museum_pass", 0.3),
+                                          ("video_game", 0.2), ("reference", 0.6))
+                if rng.random() < chance]
+    cap = rng.randrange(2, 11)
+    limits = []
+    if "dvd" not in excluded and rng.random() < 0.5:
+        limits.append({"format": "dvd", "items_at_a_time": min(cap, rng.randrange(1, 4)),
+                       "loan_days": rng.choice([3, 7, 14]), "renewals": rng.choice([0, 1])})
+    fees = []
+    if rng.random() < 0.5:
+        fees.append({"name": "Overdue fine", "amount_cents": rng.choice([10, 25, 50]),
+                     "basis": "per_day", "also_charged_to_own_patrons": True})
+    if rng.random() < 0.15:  # R11: an old fee own patrons do not pay, in effect since before
+        fees.append({"name": "Reciprocal registration fee", "amount_cents": 500,
+                     "basis": "per_year", "also_charged_to_own_patrons": False,
+                     "in_effect_since": date(2000 + rng.randrange(0, 14), 7, 1).isoformat()})
+    stale = rng.random() < 0.15
+    reviewed = today - timedelta(days=rng.randrange(380, 900) if stale
+                                 else rng.randrange(0, 330))
+    decided = today - timedelta(days=rng.randrange(40, 300))
+    late = rng.random() < 0.1
+    reported = decided + timedelta(days=rng.randrange(31, 90) if late else rng.randrange(1, 30))
+    sells = rng.random() < 0.6
+    slug = code.lower()
+    return {
+        "reviewed_on": reviewed.isoformat(),
+        "reciprocal_borrowing": {
+            "participates": True, "items_at_a_time": cap,
+            "loan_days": rng.choice([14, 21, 28]), "renewals": rng.choice([0, 1, 2]),
+            "format_limits": limits, "excluded_formats": excluded,
+            "holds_allowed": rng.random() < 0.6, "register_in_person": rng.random() < 0.5,
+            "notes": "Bring your home library card." if rng.random() < 0.5 else None},
+        "fees": fees,
+        "interlibrary_loan": {
+            "contact": {"name": "Interlibrary loan desk", "email": f"ill@{slug}.demo.invalid"},
+            "formats_lent": ["book", "large_print", "audiobook"]
+            + (["dvd"] if rng.random() < 0.5 else []),
+            "formats_not_lent": ["reference", "rare", "new_release"],
+            "loan_days": rng.choice([21, 28, 42]), "renewals": rng.choice([0, 1]),
+            "lends_to": ["public_libraries", "academic_libraries", "school_libraries"],
+            "request_methods": ["oclc", "email"], "charge_cents": 0,
+            "lost_materials": {"replacement": "list_price",
+                               "processing_fee_cents": 1000 if lender
+                               else rng.choice([None, 500, 750, 1000, 1500])},
+            "photocopy": {"provided": True, "charge_cents_per_page": rng.choice([0, 10, 25])}},
+        "services": [
+            {"service": "computers", "offered": True,
+             "limits": f"{rng.choice([1, 2])} hours a day"},
+            {"service": "meeting_rooms", "offered": rng.random() < 0.5, "limits": None}],
+        "nonresident_cards": {
+            "participates": sells,
+            "fee_formula": "The library's tax rate times the home's assessed value."
+            if sells else None,
+            "effective_from": date(today.year, 7, 1).isoformat() if sells else None,
+            "effective_until": date(today.year + 1, 6, 30).isoformat() if sells else None,
+            "board_decision_on": decided.isoformat(), "reported_on": reported.isoformat()},
+    }
+
+
+def _load_policies(today: date, echo) -> None:
+    """Publish a demo policy for every library that has none yet (a second run adds none)."""
+    from app.directory.models import DirectoryEntry
+    from app.directory.rules import MemberIndex
+    from app.directory.schemas import PolicySchema
+    from app.directory.service import publish
+
+    done = set(db.session.execute(select(DirectoryEntry.library_id)).scalars())
+    libraries = db.session.execute(select(Library).order_by(Library.code)).scalars().all()
+    names = {library.code: library.name for library in libraries}
+    schema = PolicySchema()
+    others = MemberIndex(names)
+    made = 0
+    for library in libraries:
+        if library.id in done:
+            continue
+        # Demo policies name no library at all, so one index of everyone serves every check.
+        policy = schema.load(demo_policy(library.code, today, lender=library.code == LENDER))
+        publish(library, policy, today, others)
+        made += 1
+    db.session.commit()
+    echo(f"Policies: {made} published, {len(done)} already in the directory.")
+
+
 def _demo_keys(path: Path) -> dict[str, str]:
     """Reuse the demo keys written last time while they still work; issue the rest."""
     wanted = {"DEMO_ADMIN_KEY": None, "DEMO_LENDER_KEY": LENDER, "DEMO_HOME_KEY": HOME}
@@ -322,6 +411,7 @@ def load_demo(app: Flask, *, scale: float | None = None,
     replaced = _replace_demo_card(libraries, key)
     _load_bills(libraries, key, today, echo)
     _load_blocks(libraries, key, today, int(app.config["BLOCK_RESPONSE_DAYS"]), echo)
+    _load_policies(today, echo)
     path = Path(app.instance_path) / "demo.env"
     keys = _demo_keys(path)
     values = {

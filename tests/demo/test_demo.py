@@ -158,3 +158,31 @@ def test_the_demo_has_blocks_in_every_state_and_verification_shows_them(loaded):
 
     assert decide(env["DEMO_CARD_FEDERATION_BLOCK"]) == ("not_eligible", ["federation_block"])
     assert decide(env["DEMO_CARD_DELINQUENT"]) == ("refer", ["delinquent"])
+
+
+def test_every_demo_library_publishes_a_varied_policy_once(loaded):
+    """Issue 5: a policy per library, caps 2-10, some excluding DVDs, R11-marked fees, some
+    stale (R5), some late nonresident reports (R18); loading again adds no version."""
+    from app.directory.models import DirectoryEntry, PolicyVersion
+
+    app, _, _, lines = loaded
+    assert lines[len(lines) // 2:][4] == "Policies: 0 published, 623 already in the directory."
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(PolicyVersion)) == 623
+        caps = set(db.session.scalars(select(DirectoryEntry.items_at_a_time)))
+        assert caps == set(range(2, 11))
+        late = db.session.scalar(select(func.count()).where(
+            DirectoryEntry.nonresident_report_late.is_(True)))
+        assert 0 < late < 623
+        policies = db.session.scalars(select(PolicyVersion.policy)).all()
+    fees = [fee for policy in policies for fee in policy["fees"]]
+    assert any(not fee["also_charged_to_own_patrons"] for fee in fees)
+    assert all(fee["also_charged_to_own_patrons"] or fee["in_effect_since"] <= "2014-07-01"
+               for fee in fees)
+    client = app.test_client()
+    stale = client.get("/api/v1/directory?stale=true&limit=1").get_json()
+    no_dvds = client.get("/api/v1/directory?lends_format=dvd&limit=1").get_json()
+    assert 0 < stale["total"] < 622 and 0 < no_dvds["total"] < 622
+    naperville = client.get("/api/v1/directory/IL0368").get_json()
+    assert naperville["policy"]["interlibrary_loan"]["lost_materials"][
+        "processing_fee_cents"] >= 500  # the demo bills' processing fee stays allowed

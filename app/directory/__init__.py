@@ -1,0 +1,1 @@
+"""The shared directory: members publish their lending policies, anyone reads them (R5)."""

@@ -1,0 +1,138 @@
+"""Publishing a policy over HTTP: who may (the library itself, the office), versions, and every
+refusal as problem+json naming the rule and the field (R1, R3, R4, R11, R18).
+
+Tests share a database per test and walk several related requests each: a fresh database is the
+expensive part.
+"""
+
+from sqlalchemy import func, select
+
+from app.directory.models import PolicyVersion
+from app.events.models import Event
+from app.extensions import db
+from tests.directory.conftest import assert_problem, days_ago, policy
+
+
+def versions(app) -> int:
+    """How many policy versions are stored."""
+    with app.app_context():
+        count = db.session.scalar(select(func.count()).select_from(PolicyVersion))
+        db.session.remove()
+    return count
+
+
+def test_publishing_makes_a_version_and_the_same_policy_again_changes_nothing(directory, app):
+    """201 version 1; the same policy (in another order) 200 `changed: false`; a change 201 v2."""
+    first = directory.publish("IL0001", policy())
+    assert first.status_code == 201
+    body = first.get_json()
+    assert (body["code"], body["version"], body["changed"]) == ("IL0001", 1, True)
+    assert body["stale"] is False and body["warnings"] == []
+    assert body["policy"]["reciprocal_borrowing"]["items_at_a_time"] == 5
+
+    reordered = policy(**{"reciprocal_borrowing.excluded_formats": ["hotspot", "new_release"]})
+    again = directory.publish("IL0001", reordered)
+    assert again.status_code == 200
+    assert (again.get_json()["version"], again.get_json()["changed"]) == (1, False)
+    assert versions(app) == 1
+
+    changed = directory.publish("IL0001", policy(**{"reciprocal_borrowing.loan_days": 14}))
+    assert changed.status_code == 201 and changed.get_json()["version"] == 2
+    assert versions(app) == 2
+    with app.app_context():
+        published = db.session.scalars(select(Event.data).where(
+            Event.type == "directory.policy_published")).all()
+    assert published == [{"library": "IL0001", "version": 1}, {"library": "IL0001", "version": 2}]
+
+
+def test_only_the_library_itself_or_the_office_may_publish(directory, client, app):
+    """Another library's key: 403 `not_your_library` (as PATCH of a library); no key: 401."""
+    refused = directory.publish("IL0001", policy(), as_code="IL0002")
+    assert_problem(refused, 403, "not_your_library")
+    no_key = client.put("/api/v1/libraries/IL0001/policy", json=policy())
+    assert_problem(no_key, 401, "missing_key")
+    assert_problem(directory.publish("IL9999", policy(), as_code="IL0001"), 404,
+                   "library_not_found")
+    assert versions(app) == 0
+    by_office = client.put("/api/v1/libraries/IL0001/policy", json=policy(),
+                           headers=directory.federation.headers())
+    assert by_office.status_code == 201
+
+
+def test_each_rule_refusal_names_the_rule_and_the_field_and_writes_nothing(directory, app):
+    """R1, R3, R4 and R11 refusals: 422 `policy_invalid`, errors by dotted path."""
+    cases = {
+        "reciprocal_borrowing.participates": (
+            policy(**{"reciprocal_borrowing.participates": False}), "R1:"),
+        "reciprocal_borrowing.items_at_a_time": (
+            policy(**{"reciprocal_borrowing.items_at_a_time": 0}), "R4:"),
+        "reciprocal_borrowing.excluded_formats": (
+            policy(**{"reciprocal_borrowing.excluded_formats": [
+                "book", "large_print", "audiobook", "music_cd", "dvd", "blu_ray", "video_game",
+                "magazine", "equipment", "kit", "newspaper", "ebook", "hotspot", "museum_pass",
+                "microfilm", "thesis", "article_copy", "transcript"],
+                "reciprocal_borrowing.format_limits": []}), "R4:"),
+        "fees.0.in_effect_since": (
+            policy(fees=[{"name": "Visitor fee", "amount_cents": 200, "basis": "per_loan",
+                          "also_charged_to_own_patrons": False,
+                          "in_effect_since": "2019-01-01"}]), "R11:"),
+        "reciprocal_borrowing.notes": (
+            policy(**{"reciprocal_borrowing.notes": "Patrons of IL0002 may borrow 1 item."}),
+            "R3:"),
+        "interlibrary_loan.notes": (
+            policy(**{"interlibrary_loan.notes": "Hilltop District Library first."}), "R3:"),
+    }
+    for path, (body, rule) in cases.items():
+        problem = assert_problem(directory.publish("IL0001", body), 422, "policy_invalid")
+        assert set(problem["errors"]) == {path}, problem
+        assert problem["errors"][path].startswith(rule), problem
+        assert rule.rstrip(":") in problem["detail"]
+    assert versions(app) == 0
+    # An academic library may stay out (R1 binds public full members only).
+    directory.admit("IL0100", type="academic")
+    out = policy(**{"reciprocal_borrowing.participates": False})
+    assert directory.publish("IL0100", out).status_code == 201
+
+
+def test_bad_input_is_a_clear_422_never_a_500_and_changes_nothing(directory, app):
+    """Unknown fields, wrong types, unknown terms, missing sections: 422 by field path."""
+    directory.published("IL0001", policy())
+    bad = {
+        "reciprocal_borrowing.home_libraries": policy(**{
+            "reciprocal_borrowing.home_libraries": ["IL0002"]}),
+        "reciprocal_borrowing.items_at_a_time": policy(**{
+            "reciprocal_borrowing.items_at_a_time": "5"}),
+        "reciprocal_borrowing.participates": policy(**{
+            "reciprocal_borrowing.participates": "yes"}),
+        "reciprocal_borrowing.excluded_formats.0": policy(**{
+            "reciprocal_borrowing.excluded_formats": ["vinyl"]}),
+        "reviewed_on": policy(reviewed_on="last spring"),
+        "fees.0.amount_cents": policy(fees=[{"name": "Fine", "amount_cents": 2.5,
+                                             "basis": "per_day",
+                                             "also_charged_to_own_patrons": True}]),
+        "interlibrary_loan": {k: v for k, v in policy().items() if k != "interlibrary_loan"},
+    }
+    for path, body in bad.items():
+        problem = assert_problem(directory.publish("IL0001", body), 422, "validation_failed")
+        assert path in problem["errors"], (path, problem)
+    assert_problem(directory.client.put(
+        "/api/v1/libraries/IL0001/policy", data="{not json", content_type="application/json",
+        headers=directory.federation.headers("IL0001")), 400, "malformed_body")
+    assert versions(app) == 1
+
+
+def test_a_late_nonresident_report_is_accepted_and_shown_late(directory):
+    """R18: more than 30 days after the board's decision: 201 with a warning, flagged late."""
+    late = policy(**{"nonresident_cards.board_decision_on": days_ago(90).isoformat(),
+                     "nonresident_cards.reported_on": days_ago(20).isoformat()})
+    response = directory.publish("IL0001", late)
+    assert response.status_code == 201
+    body = response.get_json()
+    assert body["nonresident_report_late"] is True
+    assert [w["code"] for w in body["warnings"]] == ["nonresident_report_late"]
+    assert body["warnings"][0]["path"] == "nonresident_cards.reported_on"
+    entry = directory.get("/IL0001").get_json()
+    assert entry["nonresident_report_late"] is True
+    assert any("late" in line for line in entry["summary"]["nonresident_cards"])
+    on_time = directory.published("IL0002", policy())
+    assert on_time["nonresident_report_late"] is False
