@@ -67,9 +67,10 @@ def _register_blueprints(app: Flask) -> None:
     from app.patrons.routes import blp as patrons
     from app.verification.routes import blp as verifications
     from app.verification.routes import traffic_blp as traffic
+    from app.webhooks.routes import blp as webhooks
 
     for blueprint in (health, libraries, patrons, verifications, traffic, bills, statements,
-                      blocks, events):
+                      blocks, events, webhooks):
         api.register_blueprint(blueprint)
 
 
