@@ -178,10 +178,13 @@ def hooks(federation, client, receiver) -> Hooks:
 
 @pytest.fixture
 def work(app):
-    """Run the delivery worker in this process until nothing is due (or `rounds` claims)."""
+    """Run the delivery worker in this process until nothing is due (or `rounds` claims).
+
+    `jitter` is the random fraction of each retry wait: 0 (the default) retries at once.
+    """
     from app.webhooks.delivery import Sender, Settings, deliver_one_endpoint
 
-    def run(rounds: int = 1000, **overrides) -> int:
+    def run(rounds: int = 1000, jitter: float = 0.0, **overrides) -> int:
         with app.app_context():
             settings = Settings.from_config(app.config)
             if overrides:
@@ -189,10 +192,31 @@ def work(app):
             sender = Sender(settings)
             served = 0
             while served < rounds and deliver_one_endpoint(settings, sender,
-                                                           rand=lambda: 0.0):
+                                                           rand=lambda: jitter):
                 served += 1
             from app.extensions import db
             db.session.remove()
             return served
 
     return run
+
+
+@pytest.fixture
+def emit(app):
+    """Write `count` events into a library's feed with the events service, committed."""
+    from sqlalchemy import select
+
+    from app.events.service import record
+    from app.extensions import db
+    from app.libraries.models import Library
+
+    def write(code: str, count: int = 1, type_: str = "bill.issued") -> None:
+        with app.app_context():
+            library_id = db.session.execute(
+                select(Library.id).where(Library.code == code)).scalar_one()
+            for number in range(count):
+                record([library_id], type_, {"bill_id": f"bil_test{number:016d}"})
+                db.session.commit()
+            db.session.remove()
+
+    return write
