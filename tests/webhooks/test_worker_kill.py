@@ -70,11 +70,18 @@ def test_killing_the_worker_at_random_points_loses_nothing(database_url, hooks, 
     chance = random.Random(seed)
     log = tmp_path / "worker.log"
     for _ in range(KILLS):
+        emit(A, EVENTS_DURING)  # work waiting for the worker, so it starts sending at once
+        emit(B, EVENTS_DURING)
+        before = len(slow_receiver.arrivals)
         process = worker(database_url, log)
-        time.sleep(chance.uniform(0.2, 1.2))
+        # Wait until this worker is delivering (its start-up time varies with the load), so
+        # the kill lands mid-work rather than always during start-up.
+        started = time.monotonic()
+        while len(slow_receiver.arrivals) == before and time.monotonic() - started < 30:
+            time.sleep(0.01)
         emit(A, EVENTS_DURING)  # committed while the worker may be mid-batch
         emit(B, EVENTS_DURING)
-        time.sleep(chance.uniform(0.0, 0.6))
+        time.sleep(chance.uniform(0.0, 0.3))
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
     partial = len(slow_receiver.arrivals)
@@ -83,7 +90,7 @@ def test_killing_the_worker_at_random_points_loses_nothing(database_url, hooks, 
     assert slow_receiver.rejected == []
     for code, path in ((A, "/a"), (B, "/b")):
         feed = [event["id"] for event in hooks.feed(code)]
-        assert len(feed) == EVENTS_BEFORE + KILLS * EVENTS_DURING
+        assert len(feed) == EVENTS_BEFORE + 2 * KILLS * EVENTS_DURING
         arrived = slow_receiver.ids(path)
         assert set(feed) <= set(arrived), f"seed {seed}: lost events"
         assert first_arrivals(arrived) == feed, f"seed {seed}: out of order"
