@@ -89,9 +89,10 @@ def _register_blueprints(app: Flask) -> None:
     from app.patrons.routes import blp as patrons
     from app.verification.routes import blp as verifications
     from app.verification.routes import traffic_blp as traffic
+    from app.webhooks.routes import blp as webhooks
 
     for blueprint in (health, libraries, patrons, verifications, traffic, bills, statements,
-                      blocks, events, policies, directory, directory_csv):
+                      blocks, events, policies, directory, directory_csv, webhooks):
         api.register_blueprint(blueprint)
     app.register_blueprint(directory_pages)  # web pages for people, outside the API
 

@@ -135,6 +135,32 @@ def blocks_mark_overdue():
                "event.")
 
 
+@click.command("deliver")
+@click.option("--once", is_flag=True,
+              help="Deliver what is due, then exit (for cron) instead of running on.")
+@click.option("--interval", type=float, default=None,
+              help="Seconds to wait when nothing is due (default WEBHOOK_POLL_INTERVAL).")
+@with_appcontext
+def deliver(once, interval):
+    """Push events to member libraries' webhook endpoints, signed, in order, at least once."""
+    from app.webhooks.delivery import Sender, Settings, run
+
+    stopping = []
+
+    def stop(signum, frame):
+        # Finish the delivery in flight and commit it, then exit: nothing is sent twice
+        # needlessly, nothing is lost.
+        stopping.append(signum)
+        click.echo("Stopping after the current delivery...", err=True)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    settings = Settings.from_config(current_app.config)
+    poll = interval if interval is not None else float(current_app.config["WEBHOOK_POLL_INTERVAL"])
+    run(settings, Sender(settings), once=once, poll_interval=poll,
+        should_stop=lambda: bool(stopping), echo=lambda line: click.echo(line, err=True))
+
+
 @click.group("demo")
 def demo():
     """The demo federation."""
@@ -153,7 +179,7 @@ def demo_load(scale):
 
 def register_commands(app: Flask) -> None:
     """Attach the commands to the app's CLI group."""
-    for command in (admin_key, keys, patrons, blocks, demo):
+    for command in (admin_key, keys, patrons, blocks, deliver, demo):
         app.cli.add_command(command)
 
 

@@ -41,6 +41,22 @@ class Defaults:
     # Days a home library has to answer a block request before it is shown as overdue.
     BLOCK_RESPONSE_DAYS = 14
 
+    # Push delivery of events (app/webhooks). Loopback targets (127.0.0.0/8, ::1, and plain
+    # http to them) are refused unless allowed: tests and local development allow them.
+    WEBHOOK_ALLOW_LOOPBACK = False
+    WEBHOOK_TIMEOUT = 10  # seconds per delivery attempt
+    WEBHOOK_SECRET_ROTATION_HOURS = 24  # how long the previous secret also signs
+    # Seconds before the next try after the 1st, 2nd, ... consecutive failure (full jitter):
+    # more than a day in all. Past it, and failing for WEBHOOK_GIVE_UP_AFTER seconds, the
+    # endpoint is disabled and an endpoint.disabled event goes into the library's feed.
+    WEBHOOK_RETRY_SCHEDULE = [5, 300, 1800, 7200, 18000, 36000, 36000]
+    WEBHOOK_GIVE_UP_AFTER = 24 * 3600
+    WEBHOOK_BATCH_SIZE = 50  # events sent to one endpoint per claim
+    WEBHOOK_BATCH_SECONDS = 5  # ... or for this long, whichever comes first
+    WEBHOOK_POLL_INTERVAL = 1.0  # seconds the worker waits when nothing is due
+    WEBHOOK_DELIVERY_RETENTION_DAYS = 30  # the attempts log is pruned past this
+    WEBHOOK_MAX_ENDPOINTS = 10  # per library
+
     # Lists: default and largest page.
     PAGE_SIZE = 50
     PAGE_SIZE_MAX = 500

@@ -1,10 +1,14 @@
 """The wire between Reciprocity and member libraries' systems. Never imports Flask or `app`.
 
-For now: a small client for card verification, the call a circulation system makes most.
+`Client` is the member SDK (verification, patrons, bills, blocks, the event feed, webhook
+endpoints); `webhooks.Verifier` checks the signed deliveries a member's receiver gets.
 """
 
-from federation.client import Client, HomeLibrary, Verification
+from federation.client import (Bill, Block, Client, Delivery, Endpoint, Event, HomeLibrary,
+                               ImportSummary, Patron, Payment, Resolution, Verification)
 from federation.errors import FederationError, ProblemError, TransportError
+from federation.webhooks import Verifier, WebhookVerificationError
 
-__all__ = ["Client", "FederationError", "HomeLibrary", "ProblemError", "TransportError",
-           "Verification"]
+__all__ = ["Bill", "Block", "Client", "Delivery", "Endpoint", "Event", "FederationError",
+           "HomeLibrary", "ImportSummary", "Patron", "Payment", "ProblemError", "Resolution",
+           "TransportError", "Verification", "Verifier", "WebhookVerificationError"]

@@ -1,11 +1,26 @@
-"""A small client for member systems: one session, a timeout on every call, typed answers."""
+"""The member SDK: one session, a timeout on every call, retries where they are safe, typed
+answers and typed errors.
 
-from dataclasses import dataclass
+Retries: GETs, read-only POSTs and creating POSTs are retried on a network failure, a 5xx or a
+429, with exponential backoff and full jitter (or the server's Retry-After). A creating POST
+carries an `Idempotency-Key` the client makes up (uuid4) and sends again, unchanged, on every
+retry, so the service does the work once. Other actions (honor, void, pay without a key...)
+are never retried: the caller decides.
+"""
+
+import random
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
+from typing import IO, Any, get_type_hints
 
 import requests
 
 from federation.errors import ProblemError, TransportError
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
 @dataclass(frozen=True)
@@ -37,32 +52,238 @@ class Verification:
         return self.decision == "eligible"
 
 
+def _instant(value: str | None) -> datetime | None:
+    """An ISO 8601 instant from the service (with Z or an offset)."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
+
+def _build(cls, data: dict):
+    """A result dataclass from an answer: known fields converted, the whole answer in `raw`."""
+    hints = get_type_hints(cls)
+    values = {}
+    for item in fields(cls):
+        if item.name == "raw":
+            continue
+        value = data.get(item.name)
+        kind = hints[item.name]
+        if value is not None and date in getattr(kind, "__args__", (kind,)) and \
+                isinstance(value, str):
+            value = date.fromisoformat(value)
+        elif value is not None and datetime in getattr(kind, "__args__", (kind,)):
+            value = _instant(value)
+        elif isinstance(value, list):
+            value = tuple(value)
+        values[item.name] = value
+    return cls(**values, raw=data)
+
+
+@dataclass(frozen=True)
+class Patron:
+    """One of your patrons as the registry holds it (never the card number or surname)."""
+
+    id: str
+    card_last4: str
+    expires_on: date | None
+    standing: str
+    block_reasons: tuple[str, ...]
+    category: str | None
+    external_ref: str | None
+    raw: dict = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What a roster import did."""
+
+    created: int
+    updated: int
+    unchanged: int
+    rejected: int
+    errors: tuple[dict, ...]
+    raw: dict = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Bill:
+    """A bill for lost or damaged items (amounts in cents, R10)."""
+
+    id: str
+    status: str
+    issuer: str
+    home_library: str
+    infraction_date: date
+    deadline: date
+    amount_due_cents: int
+    amount_paid_cents: int
+    balance_cents: int
+    liable_party: str
+    raw: dict = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Payment:
+    """A payment recorded on a bill."""
+
+    id: str
+    bill_id: str
+    amount_cents: int
+    paid_by: str
+    reference: str | None
+    raw: dict = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """Alternate terms proposed on a bill (R6)."""
+
+    id: str
+    bill_id: str
+    proposed_by: str
+    terms: str
+    detail: str
+    status: str
+    raw: dict = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Block:
+    """A block request and where it stands (R8)."""
+
+    id: str
+    kind: str
+    status: str
+    requester: str
+    home_library: str
+    card_last4: str
+    bill_ids: tuple[str, ...]
+    overdue: bool
+    raw: dict = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Event:
+    """One event of your feed: a type and ids, never patron data (R16)."""
+
+    id: str
+    seq: int
+    type: str
+    occurred_at: datetime
+    data: dict = field(compare=False)
+    raw: dict = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A webhook endpoint; `secret` only in the answers to creating and rotating."""
+
+    id: str
+    url: str
+    description: str | None
+    enabled: bool
+    disabled_reason: str | None
+    delivered_seq: int
+    failures: int
+    secret: str | None = field(default=None, repr=False)
+    raw: dict = field(default_factory=dict, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One attempt to deliver one event to an endpoint."""
+
+    id: str
+    event_id: str
+    event_seq: int
+    event_type: str
+    status: str
+    response_status: int | None
+    error: str | None
+    attempted_at: datetime
+    raw: dict = field(repr=False, compare=False)
+
+
 class Client:
     """Calls Reciprocity's API with a member library's key."""
 
     def __init__(self, base_url: str, key: str, *, timeout: float = 10.0,
-                 session: requests.Session | None = None):
-        """`base_url` like https://reciprocity.example/api/v1."""
+                 session: requests.Session | None = None, retries: int = 3,
+                 backoff: float = 0.5, max_wait: float = 30.0,
+                 sleep: Callable[[float], None] = time.sleep):
+        """`base_url` like https://reciprocity.example/api/v1; `retries` after the first try."""
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        self.max_wait = max_wait
+        self._sleep = sleep
         self.session = session or requests.Session()
         self.session.headers.update({"Authorization": f"Bearer {key}",
                                      "Accept": "application/json"})
 
-    def _post(self, path: str, body: dict) -> dict:
-        """POST JSON; return the JSON answer or raise a FederationError."""
-        try:
-            response = self.session.post(self.base_url + path, json=body, timeout=self.timeout)
-        except requests.RequestException as error:
-            raise TransportError(f"Could not reach the service: {error}") from error
-        if response.status_code >= 400:
-            raise _problem(response)
+    # The transport ---------------------------------------------------------------------------
+
+    def _request(self, method: str, path: str, *, json: Any = None, params: dict | None = None,
+                 data: Any = None, headers: dict | None = None, retry: bool = False,
+                 idempotent_create: bool = False) -> requests.Response:
+        """Send one call (retrying when safe); the response, or a FederationError."""
+        headers = dict(headers or {})
+        if idempotent_create:
+            # One key for every try of this call: the service does the work at most once.
+            headers.setdefault("Idempotency-Key", str(uuid.uuid4()))
+            retry = True
+        attempts = 1 + (self.retries if retry else 0)
+        for attempt in range(attempts):
+            last = attempt == attempts - 1
+            try:
+                response = self.session.request(method, self.base_url + path, json=json,
+                                                params=params, data=data, headers=headers,
+                                                timeout=self.timeout)
+            except requests.RequestException as error:
+                if last:
+                    raise TransportError(f"Could not reach the service: {error}") from error
+                self._sleep(self._wait(attempt, None))
+                continue
+            if response.status_code in RETRY_STATUSES and not last:
+                self._sleep(self._wait(attempt, response.headers.get("Retry-After")))
+                continue
+            if response.status_code >= 400:
+                raise _problem(response)
+            return response
+        raise AssertionError("unreachable")  # the loop always returns or raises
+
+    def _wait(self, attempt: int, retry_after: str | None) -> float:
+        """Seconds before the next try: the server's Retry-After, else backoff, full jitter."""
+        if retry_after and retry_after.strip().isdigit():
+            return min(float(retry_after), self.max_wait)
+        return random.uniform(0, min(self.max_wait, self.backoff * 2 ** attempt))
+
+    def _json(self, response: requests.Response) -> Any:
+        """The JSON of a success answer."""
         try:
             return response.json()
         except ValueError as error:
             raise TransportError("The service answered with something other than JSON.") \
                 from error
 
+    def _call(self, method: str, path: str, **kwargs) -> Any:
+        """A call whose answer is JSON."""
+        return self._json(self._request(method, path, **kwargs))
+
+    def _post(self, path: str, body: dict) -> dict:
+        """POST JSON once (no retry); the JSON answer."""
+        return self._call("POST", path, json=body)
+
+    def _pages(self, path: str, params: dict | None = None) -> Iterator[dict]:
+        """Every item of a list, following next_cursor."""
+        params = {k: v for k, v in (params or {}).items() if v is not None}
+        while True:
+            page = self._call("GET", path, params=params, retry=True)
+            yield from page["items"]
+            if not page.get("next_cursor"):
+                return
+            params["cursor"] = page["next_cursor"]
+
+    # Verification ----------------------------------------------------------------------------
     def verify(self, card_number: str, *, home_library: str | None = None,
                surname: str | None = None) -> Verification:
         """Ask whether a visiting patron's card is in good standing."""
@@ -83,6 +304,210 @@ class Client:
             identity=data["identity"],
             checked_at=datetime.fromisoformat(data["checked_at"].replace("Z", "+00:00")),
             source=data["source"], advice=data["advice"])
+
+    # Patrons (your own: R16) ---------------------------------------------------------------
+
+    def upsert_patron(self, card_number: str, expires_on: date | str, **fields_) -> Patron:
+        """Create or update one of your patrons by card number (safe to retry: an upsert)."""
+        body = {"card_number": card_number, "expires_on": str(expires_on), **fields_}
+        return _build(Patron, self._call("POST", "/patrons", json=body, retry=True))
+
+    def get_patron(self, patron_id: str) -> Patron:
+        """One of your patrons."""
+        return _build(Patron, self._call("GET", f"/patrons/{patron_id}", retry=True))
+
+    def lookup_patron(self, card_number: str) -> Patron:
+        """Find one of your patrons by card (the number goes in the body, never the URL)."""
+        return _build(Patron, self._call("POST", "/patrons/lookup",
+                                         json={"card_number": card_number}, retry=True))
+
+    def update_patron(self, patron_id: str, **fields_) -> Patron:
+        """Change one of your patrons (standing, expiry, category, ...)."""
+        return _build(Patron, self._call("PATCH", f"/patrons/{patron_id}", json=fields_))
+
+    def delete_patron(self, patron_id: str) -> None:
+        """Remove one of your patrons."""
+        self._request("DELETE", f"/patrons/{patron_id}")
+
+    def replace_card(self, patron_id: str, new_card_number: str) -> Patron:
+        """Give a patron a new card; the old one then verifies as card_replaced."""
+        return _build(Patron, self._post(f"/patrons/{patron_id}/replace-card",
+                                         {"new_card_number": new_card_number}))
+
+    def patrons(self, **filters) -> Iterator[Patron]:
+        """All your patrons (filters: standing, external_ref), page after page."""
+        return (_build(Patron, item) for item in self._pages("/patrons", filters))
+
+    def import_roster(self, roster: IO[bytes] | bytes, *, format: str = "csv") -> ImportSummary:
+        """Upload a roster (CSV or NDJSON), streamed from an open binary file; not retried."""
+        media = {"csv": "text/csv", "ndjson": "application/x-ndjson"}[format]
+        return _build(ImportSummary, self._call("POST", "/patrons/import", data=roster,
+                                                headers={"Content-Type": media}))
+
+    # Bills (R6, R9, R10) ---------------------------------------------------------------------
+
+    def issue_bill(self, card_number: str, home_library: str, infraction_date: date | str,
+                   items: list[dict], note: str | None = None) -> Bill:
+        """Bill a patron's home library (R9: within a year); retried safely with a key."""
+        body = {"card_number": card_number, "home_library": home_library,
+                "infraction_date": str(infraction_date), "items": items}
+        if note is not None:
+            body["note"] = note
+        return _build(Bill, self._call("POST", "/bills", json=body, idempotent_create=True))
+
+    def get_bill(self, bill_id: str) -> Bill:
+        """A bill you are party to."""
+        return _build(Bill, self._call("GET", f"/bills/{bill_id}", retry=True))
+
+    def bills(self, *, as_: str | None = None, status: str | None = None) -> Iterator[Bill]:
+        """Bills you issued (as_="issuer"), received ("home"), or both."""
+        return (_build(Bill, item) for item in self._pages("/bills", {"as": as_,
+                                                                      "status": status}))
+
+    def record_payment(self, bill_id: str, amount_cents: int, paid_by: str,
+                       reference: str | None = None) -> Payment:
+        """Record a payment (retried safely with a key: never recorded twice)."""
+        body = {"amount_cents": amount_cents, "paid_by": paid_by}
+        if reference is not None:
+            body["reference"] = reference
+        return _build(Payment, self._call("POST", f"/bills/{bill_id}/payments", json=body,
+                                          idempotent_create=True))
+
+    def void_bill(self, bill_id: str, reason: str) -> Bill:
+        """Void a bill you issued."""
+        return _build(Bill, self._post(f"/bills/{bill_id}/void", {"reason": reason}))
+
+    def dispute_bill(self, bill_id: str, reason: str) -> Bill:
+        """Dispute a bill sent to you (R13)."""
+        return _build(Bill, self._post(f"/bills/{bill_id}/dispute", {"reason": reason}))
+
+    def answer_dispute(self, bill_id: str, answer: str) -> Bill:
+        """Answer the home library's dispute of your bill."""
+        return _build(Bill, self._post(f"/bills/{bill_id}/dispute/answer", {"answer": answer}))
+
+    def withdraw_dispute(self, bill_id: str) -> Bill:
+        """Withdraw your dispute; the bill is open again."""
+        return _build(Bill, self._post(f"/bills/{bill_id}/dispute/withdraw", {}))
+
+    def propose_resolution(self, bill_id: str, terms: str, detail: str) -> Resolution:
+        """Propose alternate terms to the other party (R6); retried safely with a key."""
+        return _build(Resolution, self._call("POST", f"/bills/{bill_id}/resolutions",
+                                             json={"terms": terms, "detail": detail},
+                                             idempotent_create=True))
+
+    def accept_resolution(self, bill_id: str, resolution_id: str) -> Bill:
+        """Accept the other party's proposal: the bill is resolved."""
+        return _build(Bill, self._post(f"/bills/{bill_id}/resolutions/{resolution_id}/accept",
+                                       {}))
+
+    def statement(self, period: str) -> dict:
+        """A quarter's statement (period like 2026-Q4): per library, owed and owing."""
+        return self._call("GET", "/statements", params={"period": period}, retry=True)
+
+    # Blocks (R8) -----------------------------------------------------------------------------
+
+    def request_block(self, card_number: str, home_library: str, bill_ids: list[str], *,
+                      kind: str = "block", note: str | None = None) -> Block:
+        """Ask a patron's home library to block them for unpaid bills; retried with a key."""
+        body = {"card_number": card_number, "home_library": home_library, "kind": kind,
+                "bill_ids": list(bill_ids)}
+        if note is not None:
+            body["note"] = note
+        return _build(Block, self._call("POST", "/blocks", json=body, idempotent_create=True))
+
+    def get_block(self, block_id: str) -> Block:
+        """A block you are party to."""
+        return _build(Block, self._call("GET", f"/blocks/{block_id}", retry=True))
+
+    def blocks(self, *, as_: str | None = None, status: str | None = None) -> Iterator[Block]:
+        """Blocks you asked for (as_="requester") or received ("home")."""
+        return (_build(Block, item) for item in self._pages("/blocks", {"as": as_,
+                                                                        "status": status}))
+
+    def honor_block(self, block_id: str) -> Block:
+        """Honor a request (home library)."""
+        return _build(Block, self._post(f"/blocks/{block_id}/honor", {}))
+
+    def refuse_block(self, block_id: str, reason: str) -> Block:
+        """Refuse a request (home library): you become liable for its bills (R8)."""
+        return _build(Block, self._post(f"/blocks/{block_id}/refuse", {"reason": reason}))
+
+    def release_block(self, block_id: str) -> Block:
+        """Release a block you asked for: no longer needed."""
+        return _build(Block, self._post(f"/blocks/{block_id}/release", {}))
+
+    def withdraw_block(self, block_id: str) -> Block:
+        """Withdraw a request not yet answered."""
+        return _build(Block, self._post(f"/blocks/{block_id}/withdraw", {}))
+
+    # The event feed --------------------------------------------------------------------------
+
+    def events(self, after: str | int | None = None, *, types: list[str] | None = None,
+               limit: int | None = None, follow: bool = False,
+               poll_interval: float = 5.0) -> Iterator[Event]:
+        """Your events after a position, oldest first; with `follow`, poll forever.
+
+        Resume later from the last event's `seq` (`after=event.seq`).
+        """
+        cursor = None if after is None else str(after)
+        while True:
+            params = {"after": cursor, "type": types, "limit": limit}
+            page = self._call("GET", "/events", retry=True,
+                              params={k: v for k, v in params.items() if v is not None})
+            for item in page["items"]:
+                yield _build(Event, item)
+            moved = page["next_cursor"] != cursor
+            cursor = page["next_cursor"]
+            if page["items"] and moved:
+                continue
+            if not follow:
+                return
+            self._sleep(poll_interval)
+
+    # Webhook endpoints -----------------------------------------------------------------------
+
+    def create_endpoint(self, url: str, description: str | None = None) -> Endpoint:
+        """Register an https URL for your events; keep the returned `secret` (shown once)."""
+        body = {"url": url, **({"description": description} if description else {})}
+        return _build(Endpoint, self._call("POST", "/webhooks/endpoints", json=body,
+                                           idempotent_create=True))
+
+    def endpoints(self) -> Iterator[Endpoint]:
+        """Your endpoints (never their secrets)."""
+        return (_build(Endpoint, item) for item in self._pages("/webhooks/endpoints"))
+
+    def get_endpoint(self, endpoint_id: str) -> Endpoint:
+        """One of your endpoints."""
+        return _build(Endpoint, self._call("GET", f"/webhooks/endpoints/{endpoint_id}",
+                                           retry=True))
+
+    def update_endpoint(self, endpoint_id: str, **changes) -> Endpoint:
+        """Change url, description or enabled."""
+        return _build(Endpoint, self._call("PATCH", f"/webhooks/endpoints/{endpoint_id}",
+                                           json=changes))
+
+    def delete_endpoint(self, endpoint_id: str) -> None:
+        """Delete an endpoint."""
+        self._request("DELETE", f"/webhooks/endpoints/{endpoint_id}")
+
+    def rotate_endpoint_secret(self, endpoint_id: str) -> Endpoint:
+        """A new secret (in `secret`); the old one keeps signing for a while."""
+        return _build(Endpoint, self._post(f"/webhooks/endpoints/{endpoint_id}/rotate-secret",
+                                           {}))
+
+    def enable_endpoint(self, endpoint_id: str) -> Endpoint:
+        """Resume delivery to a disabled endpoint."""
+        return _build(Endpoint, self._post(f"/webhooks/endpoints/{endpoint_id}/enable", {}))
+
+    def deliveries(self, endpoint_id: str) -> Iterator[Delivery]:
+        """An endpoint's delivery attempts, newest first."""
+        return (_build(Delivery, item)
+                for item in self._pages(f"/webhooks/endpoints/{endpoint_id}/deliveries"))
+
+    def redeliver(self, endpoint_id: str, delivery_id: str) -> Delivery:
+        """Send a dead-lettered event again."""
+        return _build(Delivery, self._post(
+            f"/webhooks/endpoints/{endpoint_id}/deliveries/{delivery_id}/redeliver", {}))
 
 
 def _problem(response: requests.Response) -> ProblemError:

@@ -1,0 +1,120 @@
+"""Pure decisions for push delivery: which URLs may receive events, and when to try again."""
+
+import ipaddress
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+# Seconds to wait after the 1st, 2nd, ... consecutive failure before the next try (before
+# jitter). It spans more than a day, so a receiver down over a night and a day loses nothing.
+RETRY_SCHEDULE = (5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600, 10 * 3600)
+# An endpoint is disabled only when it has failed past the schedule *and* for this long.
+GIVE_UP_AFTER = 24 * 3600
+
+
+class UrlRefused(ValueError):
+    """A URL that may not receive events, with the sentence saying why."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """The parts of an endpoint URL that the address check needs."""
+
+    scheme: str
+    host: str
+    port: int
+
+
+def parse_url(url: str, *, allow_loopback: bool) -> Target:
+    """Check a URL's form: https (plain http only to loopback when allowed), a host, no userinfo."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise UrlRefused("This is not a URL.") from None
+    scheme = parts.scheme.lower()
+    if scheme not in ("https", "http") or not parts.hostname:
+        raise UrlRefused("An endpoint is an https:// URL with a host name.")
+    if parts.username is not None or parts.password is not None:
+        raise UrlRefused("An endpoint URL may not carry a user name or password.")
+    if parts.fragment:
+        raise UrlRefused("An endpoint URL may not have a #fragment.")
+    host = parts.hostname
+    if scheme == "http" and not (allow_loopback and _is_loopback_name(host)):
+        raise UrlRefused("An endpoint must use https://.")
+    return Target(scheme, host, port or (443 if scheme == "https" else 80))
+
+
+def _is_loopback_name(host: str) -> bool:
+    """True for 'localhost' and loopback address literals."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def refused_address(address: str, *, allow_loopback: bool) -> str | None:
+    """Why an address may not receive events (private, loopback, ...), or None when public.
+
+    Anything not globally routable is refused, so a member cannot point the service at the
+    federation's own network (server-side request forgery).
+    """
+    ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone id
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if ip.is_loopback:
+        return None if allow_loopback else "a loopback address"
+    for flag, name in (("is_multicast", "a multicast address"),
+                       ("is_link_local", "a link-local address"),
+                       ("is_private", "a private address"),
+                       ("is_reserved", "a reserved address"),
+                       ("is_unspecified", "an unspecified address")):
+        if getattr(ip, flag):
+            return name
+    if not ip.is_global:
+        return "an address that is not publicly routable"
+    return None
+
+
+def check_addresses(addresses: list[str], *, allow_loopback: bool) -> None:
+    """Raise UrlRefused unless every address a host resolves to is public (or allowed)."""
+    if not addresses:
+        raise UrlRefused("The endpoint's host name does not resolve.")
+    for address in addresses:
+        reason = refused_address(address, allow_loopback=allow_loopback)
+        if reason:
+            raise UrlRefused(f"The endpoint's host resolves to {reason} ({address}); events "
+                             "go only to public addresses.")
+
+
+def retry_delay(failures: int, random_fraction: float,
+                schedule: tuple[float, ...] = RETRY_SCHEDULE) -> float:
+    """Seconds to wait after `failures` consecutive failures: the schedule's step, full jitter.
+
+    Full jitter (a uniform fraction of the step) spreads the retries of many endpoints that
+    failed together, so a receiver coming back is not hit by all of them at once.
+    """
+    step = schedule[min(max(failures, 1), len(schedule)) - 1]
+    return step * random_fraction
+
+
+def should_give_up(failures: int, failing_for: float, *,
+                   schedule: tuple[float, ...] = RETRY_SCHEDULE,
+                   give_up_after: float = GIVE_UP_AFTER) -> bool:
+    """True when an endpoint has failed past the whole schedule and for long enough."""
+    return failures > len(schedule) and failing_for >= give_up_after
+
+
+def outcome(status: int | None) -> str:
+    """What an answer means: `succeeded` (2xx), `gone` (410: disable), `dead` (a permanent
+    4xx: set this event aside), or `failed` (anything else: retry later)."""
+    if status is None:
+        return "failed"
+    if 200 <= status < 300:
+        return "succeeded"
+    if status == 410:
+        return "gone"
+    if 400 <= status < 500 and status not in (408, 425, 429):
+        return "dead"
+    return "failed"

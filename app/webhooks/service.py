@@ -1,0 +1,189 @@
+"""Use cases for a library's webhook endpoints: register, change, rotate, inspect, redeliver."""
+
+import socket
+from collections.abc import Callable
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from app.errors import ConflictError, NotFoundError, RuleError
+from app.events.models import EventCounter
+from app.extensions import db
+from app.ids import new_id
+from app.pagination import decode_cursor, encode_cursor, paginate
+from app.timestamps import utcnow
+from app.webhooks import rules
+from app.webhooks.models import WebhookDelivery, WebhookEndpoint
+from federation.webhooks import new_secret
+
+Resolver = Callable[[str, int], list[str]]
+
+
+def resolve_host(host: str, port: int) -> list[str]:
+    """Every address a host name resolves to (empty when it does not resolve)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError, OSError):
+        return []
+    return sorted({info[4][0] for info in infos})
+
+
+def check_url(url: str, *, allow_loopback: bool, resolve: Resolver) -> None:
+    """Refuse a URL that is not https or that resolves to a non-public address (422)."""
+    try:
+        target = rules.parse_url(url, allow_loopback=allow_loopback)
+        rules.check_addresses(resolve(target.host, target.port), allow_loopback=allow_loopback)
+    except rules.UrlRefused as refusal:
+        raise RuleError(str(refusal), code="endpoint_url_not_allowed",
+                        errors={"url": str(refusal)}) from None
+
+
+def _own_endpoint(library_id: int, endpoint_id: str, *, lock: bool = False) -> WebhookEndpoint:
+    """One of the library's endpoints; another library's id is simply not found."""
+    query = select(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id,
+                                          WebhookEndpoint.library_id == library_id)
+    if lock:
+        query = query.with_for_update()
+    endpoint = db.session.execute(query).scalar_one_or_none()
+    if endpoint is None:
+        raise NotFoundError("You have no webhook endpoint with this id.",
+                            code="endpoint_not_found")
+    return endpoint
+
+
+def create_endpoint(library_id: int, data: dict, *, allow_loopback: bool, resolve: Resolver,
+                    max_endpoints: int, before_commit=None) -> WebhookEndpoint:
+    """Register a URL for the library's events; the answer shows the secret, this once."""
+    check_url(data["url"], allow_loopback=allow_loopback, resolve=resolve)
+    count = db.session.execute(select(func.count()).select_from(WebhookEndpoint).where(
+        WebhookEndpoint.library_id == library_id)).scalar_one()
+    if count >= max_endpoints:
+        raise RuleError(f"A library has at most {max_endpoints} webhook endpoints: delete one "
+                        "first.", code="too_many_endpoints")
+    # A new endpoint receives what happens from now on; what came before is in the feed.
+    last_seq = db.session.execute(select(EventCounter.last_seq).where(
+        EventCounter.library_id == library_id)).scalar_one_or_none() or 0
+    secret = new_secret()
+    endpoint = WebhookEndpoint(id=new_id("whe"), library_id=library_id, url=data["url"],
+                               description=data.get("description"), secret=secret,
+                               enabled=True, delivered_seq=last_seq, failures=0)
+    db.session.add(endpoint)
+    db.session.flush()
+    endpoint.shown_secret = secret
+    if before_commit:
+        before_commit(endpoint)
+    db.session.commit()
+    endpoint.shown_secret = secret
+    return endpoint
+
+
+def list_endpoints(library_id: int, *, limit: int | None, cursor: str | None) -> dict:
+    """The library's endpoints, a page at a time."""
+    query = select(WebhookEndpoint).where(WebhookEndpoint.library_id == library_id)
+    return paginate(query, WebhookEndpoint.id, limit=limit, cursor=cursor)
+
+
+def get_endpoint(library_id: int, endpoint_id: str) -> WebhookEndpoint:
+    """One of the library's endpoints."""
+    return _own_endpoint(library_id, endpoint_id)
+
+
+def update_endpoint(library_id: int, endpoint_id: str, data: dict, *, allow_loopback: bool,
+                    resolve: Resolver) -> WebhookEndpoint:
+    """Change an endpoint's URL, description, or switch it off and on."""
+    endpoint = _own_endpoint(library_id, endpoint_id, lock=True)
+    if "url" in data:
+        check_url(data["url"], allow_loopback=allow_loopback, resolve=resolve)
+        endpoint.url = data["url"]
+    if "description" in data:
+        endpoint.description = data["description"]
+    if "enabled" in data:
+        if data["enabled"]:
+            _enable(endpoint)
+        elif endpoint.enabled:
+            endpoint.enabled = False
+            endpoint.disabled_reason = "by_library"
+            endpoint.disabled_at = utcnow()
+    db.session.commit()
+    return endpoint
+
+
+def _enable(endpoint: WebhookEndpoint) -> None:
+    """Switch delivery back on from where it stopped, with a clean failure count."""
+    endpoint.enabled = True
+    endpoint.disabled_reason = None
+    endpoint.disabled_at = None
+    endpoint.failures = 0
+    endpoint.failing_since = None
+    endpoint.next_attempt_at = None
+
+
+def enable_endpoint(library_id: int, endpoint_id: str) -> WebhookEndpoint:
+    """Resume delivery to a disabled endpoint, from the first event it did not acknowledge."""
+    endpoint = _own_endpoint(library_id, endpoint_id, lock=True)
+    _enable(endpoint)
+    db.session.commit()
+    return endpoint
+
+
+def delete_endpoint(library_id: int, endpoint_id: str) -> None:
+    """Stop delivering to an endpoint and forget it (its attempts log goes with it)."""
+    endpoint = _own_endpoint(library_id, endpoint_id, lock=True)
+    db.session.delete(endpoint)
+    db.session.commit()
+
+
+def rotate_secret(library_id: int, endpoint_id: str, *, overlap: timedelta) -> WebhookEndpoint:
+    """Give an endpoint a new secret (shown once); the old one also signs for `overlap`."""
+    endpoint = _own_endpoint(library_id, endpoint_id, lock=True)
+    secret = new_secret()
+    endpoint.previous_secret = endpoint.secret
+    endpoint.previous_secret_expires_at = utcnow() + overlap
+    endpoint.secret = secret
+    db.session.commit()
+    endpoint.shown_secret = secret
+    return endpoint
+
+
+def list_deliveries(library_id: int, endpoint_id: str, *, limit: int | None,
+                    cursor: str | None, page_size: int, page_max: int) -> dict:
+    """An endpoint's delivery attempts, newest first."""
+    _own_endpoint(library_id, endpoint_id)
+    limit = min(limit or page_size, page_max)
+    query = select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id)
+    if cursor:
+        position = decode_cursor(cursor)
+        if not position.isdigit():
+            raise _bad_cursor()
+        query = query.where(WebhookDelivery.number < int(position))
+    rows = db.session.execute(query.order_by(WebhookDelivery.number.desc())
+                              .limit(limit + 1)).scalars().all()
+    items = rows[:limit]
+    next_cursor = encode_cursor(str(items[-1].number)) if len(rows) > limit else None
+    return {"items": items, "next_cursor": next_cursor}
+
+
+def _bad_cursor():
+    """The 400 for a cursor this list did not give out."""
+    from app.errors import BadRequestError
+
+    return BadRequestError("The cursor is not one this service gave out.",
+                           code="invalid_cursor")
+
+
+def redeliver(library_id: int, endpoint_id: str, delivery_id: str) -> WebhookDelivery:
+    """Ask for a dead-lettered event to be sent again (by the worker, ahead of new events)."""
+    endpoint = _own_endpoint(library_id, endpoint_id, lock=True)
+    delivery = db.session.execute(select(WebhookDelivery).where(
+        WebhookDelivery.id == delivery_id,
+        WebhookDelivery.endpoint_id == endpoint.id)).scalar_one_or_none()
+    if delivery is None:
+        raise NotFoundError("This endpoint has no delivery with this id.",
+                            code="delivery_not_found")
+    if delivery.status != "dead":
+        raise ConflictError("Only a dead-lettered delivery can be redelivered; others are "
+                            "retried by themselves.", code="delivery_not_dead")
+    if delivery.redeliver_requested_at is None:
+        delivery.redeliver_requested_at = utcnow()
+    db.session.commit()
+    return delivery

@@ -1,0 +1,1 @@
+"""Small, complete programs a member library can start from."""
