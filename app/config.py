@@ -20,6 +20,9 @@ class Defaults:
 
     # The federation's time zone: "today" for expiry and deadlines is a calendar date here (R9).
     TIMEZONE = "America/Chicago"
+    # A date (ISO) the directory reads as today, for previews and tests of staleness (R5);
+    # None: the calendar date in TIMEZONE. Nothing else in the service reads it.
+    DIRECTORY_TODAY = None
 
     # Secrets. HMAC_KEY hashes card numbers and surnames (R16); generated once into instance/
     # when not configured. It never goes into the database.

@@ -4,23 +4,20 @@ Server-rendered, no JavaScript: a plain GET form, so every search is a link one 
 They show directory-reader data only (R5), never patron data (R16).
 """
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, render_template, request
 from marshmallow import ValidationError
 from sqlalchemy import select
 
 from app.directory import rules, service
+from app.directory.routes import today, zone
 from app.directory.schemas import DirectoryQuestionSchema, DirectoryQuerySchema
 from app.errors import DomainError
 from app.extensions import db
 from app.libraries.models import LIBRARY_TYPES, Library
-from app.timestamps import today_in
 
 pages = Blueprint("directory_pages", __name__)
 
 
-def _today():
-    """Today in the federation's time zone."""
-    return today_in(current_app.config["TIMEZONE"])
 
 
 def _choices() -> dict:
@@ -47,7 +44,7 @@ def directory_page():
     if not errors:
         limit, cursor = filters.pop("limit"), filters.pop("cursor")
         try:
-            page = service.list_entries(filters, _today(), limit=limit, cursor=cursor)
+            page = service.list_entries(filters, today(), limit=limit, cursor=cursor)
         except DomainError as error:  # a cursor this site did not give out
             errors, status = {"cursor": error.detail}, 400
     next_args = None
@@ -61,7 +58,7 @@ def directory_page():
 def library_page(code):
     """A library's policy in plain language, its last review, a stale badge and its history."""
     try:
-        detail = service.entry_detail(code, _today())
+        detail = service.entry_detail(code, today(), zone())
     except DomainError as error:
         return render_template("directory/missing.html", code=code,
                                message=error.detail), error.status
@@ -70,7 +67,7 @@ def library_page(code):
     if request.args.get("format"):
         try:
             term = DirectoryQuestionSchema().load({"format": request.args["format"]})["format"]
-            answer = service.answer(code, term, _today())
+            answer = service.answer(code, term, today(), zone())
         except ValidationError:
             answer_error = "Choose a format from the list."
     return render_template("directory/detail.html", entry=detail, versions=versions,

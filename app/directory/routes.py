@@ -4,6 +4,7 @@ import csv
 import hashlib
 import io
 import json
+from datetime import date
 
 from flask import Response, current_app, request, stream_with_context
 from flask.views import MethodView
@@ -32,9 +33,17 @@ CONDITIONAL = {"parameters": [
 NOT_MODIFIED = "Not modified since the ETag or date you sent."
 
 
-def today():
+def today() -> date:
     """Today in the federation's time zone (R5: staleness counts calendar days)."""
-    return today_in(current_app.config["TIMEZONE"])
+    pinned = current_app.config.get("DIRECTORY_TODAY")
+    if pinned:  # a date the directory reads as today: previews and tests of staleness
+        return pinned if isinstance(pinned, date) else date.fromisoformat(str(pinned))
+    return today_in(zone())
+
+
+def zone() -> str:
+    """The federation's time zone: a day turns stale at its midnight there (R5)."""
+    return current_app.config["TIMEZONE"]
 
 
 def conditional(body: dict, last_modified) -> Response:
@@ -45,6 +54,7 @@ def conditional(body: dict, last_modified) -> Response:
     if last_modified is not None:
         response.last_modified = last_modified
     response.headers["Cache-Control"] = "no-cache"  # may store, must revalidate
+    # Werkzeug follows RFC 9110 13.2.2: with If-None-Match, If-Modified-Since is ignored.
     return response.make_conditional(request)
 
 
@@ -70,10 +80,10 @@ class LibraryPolicy(MethodView):
 @directory_blp.doc(**PUBLIC, **CONDITIONAL)
 def directory_list(query):
     """Search the directory: name, county, type, system, formats lent, nonresident cards, stale."""
-    limit, cursor = query.pop("limit"), query.pop("cursor")
-    page = service.list_entries(query, today(), limit=limit, cursor=cursor,
+    limit, cursor, day = query.pop("limit"), query.pop("cursor"), today()
+    page = service.list_entries(query, day, limit=limit, cursor=cursor,
                                 page_size=current_app.config["PAGE_SIZE"])
-    return conditional(EntryPageSchema().dump(page), service.directory_last_modified())
+    return conditional(EntryPageSchema().dump(page), service.directory_last_modified(day, zone()))
 
 
 @directory_blp.route("/<code>", methods=["GET"])
@@ -82,7 +92,7 @@ def directory_list(query):
 @directory_blp.doc(**PUBLIC, **CONDITIONAL)
 def directory_detail(code):
     """A library's current policy, structured and in plain words, with when it was reviewed."""
-    detail = service.entry_detail(code, today())
+    detail = service.entry_detail(code, today(), zone())
     return conditional(EntryDetailSchema().dump(detail), detail["last_modified"])
 
 
@@ -104,7 +114,7 @@ def directory_history(query, code):
 @directory_blp.doc(**PUBLIC, **CONDITIONAL)
 def directory_answer(query, code):
     """Ask 'may I borrow DVDs here, how many, for how long?' of a library's published policy."""
-    result = service.answer(code, query["format"], today())
+    result = service.answer(code, query["format"], today(), zone())
     return conditional(DirectoryAnswerSchema().dump(result), result["last_modified"])
 
 
@@ -149,7 +159,7 @@ def directory_csv(query):
     """The whole directory (or the filtered part) as CSV, streamed."""
     query.pop("limit"), query.pop("cursor")
     day = today()
-    last_modified = service.directory_last_modified()
+    last_modified = service.directory_last_modified(day, zone())
     # The CSV streams, so its ETag is a weak one from what it is made of, not its bytes.
     fingerprint = json.dumps([sorted((k, str(v)) for k, v in query.items()), str(day),
                               str(last_modified), service.directory_size()])

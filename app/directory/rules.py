@@ -9,7 +9,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 # Kinds of items a library lends. The bill formats (app/bills/schemas.py FORMATS, minus
 # "other") are all here, so a bill's item and a policy speak of the same things.
@@ -79,6 +79,15 @@ def stale_cutoff(today: date) -> date:
 def is_stale(reviewed_on: date | None, today: date) -> bool:
     """R5: reviewed more than 12 months before today (a review a year ago to the day is not)."""
     return reviewed_on is not None and reviewed_on < stale_cutoff(today)
+
+
+def stale_from(reviewed_on: date) -> date:
+    """R5: the first day on which a policy reviewed on this date is stale."""
+    day_after = reviewed_on + timedelta(days=1)
+    try:
+        return day_after.replace(year=day_after.year + 1)
+    except ValueError:  # reviewed on 28 February before a leap day: stale from 1 March
+        return date(day_after.year + 1, 3, 1)
 
 
 def report_is_late(board_decision_on: date | None, reported_on: date | None) -> bool:

@@ -5,7 +5,8 @@ library's entry (the indexed facts the list filters on) in the same transaction 
 Reads need no key and show only what a directory reader may see: never patron data.
 """
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timezone
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -226,7 +227,15 @@ def iter_entries(filters: dict, today: date, batch: int = 500):
         after = rows[-1][0].code
 
 
-def entry_detail(code: str, today: date) -> dict:
+def stale_since(reviewed_on: date | None, today: date, zone: str) -> datetime | None:
+    """R5: the instant a policy turned stale (its first stale day's start in `zone`), if it is."""
+    if reviewed_on is None or not rules.is_stale(reviewed_on, today):
+        return None
+    start = datetime.combine(rules.stale_from(reviewed_on), time(0), tzinfo=ZoneInfo(zone))
+    return start.astimezone(timezone.utc)
+
+
+def entry_detail(code: str, today: date, zone: str) -> dict:
     """A library's page in the directory: its current policy, and the same in plain words."""
     library = _library(code, active_only=True)
     entry = db.session.get(DirectoryEntry, library.id)
@@ -235,8 +244,10 @@ def entry_detail(code: str, today: date) -> dict:
     policy = db.session.get(PolicyVersion, entry.version_id).policy if entry else None
     detail["policy"] = policy
     detail["summary"] = rules.summarize(policy) if policy else {}
-    detail["last_modified"] = max(filter(None, [library.updated_at,
-                                                entry.published_at if entry else None]))
+    # The stale flag flips overnight with no write: the moment it did counts as a change too.
+    detail["last_modified"] = max(filter(None, [
+        library.updated_at, entry.published_at if entry else None,
+        stale_since(entry.reviewed_on, today, zone) if entry else None]))
     return detail
 
 
@@ -282,9 +293,9 @@ def _last_publish(library: Library) -> datetime:
     return max(filter(None, [library.updated_at, published]))
 
 
-def answer(code: str, term: str, today: date) -> dict:
+def answer(code: str, term: str, today: date, zone: str) -> dict:
     """A visitor's question about one format, answered from the published policy."""
-    detail = entry_detail(code, today)
+    detail = entry_detail(code, today, zone)
     result = rules.answer_question(detail["policy"], term, detail["name"])
     result.update(code=detail["code"], name=detail["name"], reviewed_on=detail["reviewed_on"],
                   stale=detail["stale"], last_modified=detail["last_modified"])
@@ -294,16 +305,24 @@ def answer(code: str, term: str, today: date) -> dict:
     return result
 
 
-def directory_last_modified() -> datetime | None:
-    """The latest publish, or change to a member's record, anywhere in the directory."""
+def directory_last_modified(today: date, zone: str) -> datetime | None:
+    """The latest publish, change to a member's record, or policy turning stale (R5)."""
     published = db.session.execute(select(func.max(DirectoryEntry.published_at))).scalar()
     changed = db.session.execute(select(func.max(Library.updated_at))).scalar()
     values = [value for value in (published, changed) if value is not None]
     if not values:
         return None
     # max() over a column skips the type's result processing on SQLite: read it back as UTC.
-    return max(UTCDateTime().process_result_value(value, db.engine.dialect)
-               if isinstance(value, datetime) else _parse_instant(value) for value in values)
+    instants = [UTCDateTime().process_result_value(value, db.engine.dialect)
+                if isinstance(value, datetime) else _parse_instant(value) for value in values]
+    # The most recently reviewed of the stale policies is the one that turned stale last.
+    reviewed = db.session.execute(select(func.max(DirectoryEntry.reviewed_on)).where(
+        DirectoryEntry.reviewed_on < rules.stale_cutoff(today))).scalar()
+    if reviewed is not None:
+        if not isinstance(reviewed, date):  # SQLite's max() of a date comes back as text
+            reviewed = date.fromisoformat(str(reviewed))
+        instants.append(stale_since(reviewed, today, zone))
+    return max(instants)
 
 
 def _parse_instant(value) -> datetime:

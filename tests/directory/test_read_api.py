@@ -3,8 +3,12 @@ conditional requests (ETag, Last-Modified, 304)."""
 
 import csv
 import io
+from datetime import datetime, time, timedelta
 
-from tests.directory.conftest import assert_problem, days_ago, policy
+from werkzeug.http import http_date
+
+from app.directory import rules
+from tests.directory.conftest import FEDERATION_TZ, assert_problem, days_ago, policy, today
 
 STALE = days_ago(400).isoformat()
 
@@ -190,3 +194,55 @@ def test_the_directory_shows_no_patron_data(directory):
         text = directory.client.get(path).get_data(as_text=True)
         for secret in ("7777", "P-SECRET", "Lindqvist"):
             assert secret not in text, (path, secret)
+
+
+def test_a_policy_turning_stale_overnight_moves_last_modified(directory, app):
+    """R5: with no write, the day a policy turns stale is a change: If-Modified-Since with the
+    value from before it gets 200 and `stale: true` on the detail, the list and the CSV."""
+    day = today()
+    app.config["DIRECTORY_TODAY"] = day.isoformat()
+    reviewed = rules.stale_cutoff(day) + timedelta(days=1)  # 12 months minus a day ago
+    directory.published("IL0002", policy(reviewed_on=STALE))  # published already stale
+    directory.published("IL0001", policy(reviewed_on=reviewed.isoformat()))
+    paths = ("/api/v1/directory/IL0001", "/api/v1/directory", "/api/v1/directory.csv")
+
+    def stale_flag(path, response):
+        if path.endswith(".csv"):
+            rows = csv.DictReader(io.StringIO(response.get_data(as_text=True)))
+            return next(row for row in rows if row["code"] == "IL0001")["stale"] == "True"
+        body = response.get_json()
+        return (body if "code" in body else body["items"][0])["stale"]
+
+    before = {path: read(directory.client.get(path)) for path in paths}
+    for path, response in before.items():
+        assert response.status_code == 200 and stale_flag(path, response) is False, path
+    # Already stale when published: the publish, not the long-past stale day, is the change.
+    old = directory.get("/IL0002")
+    assert old.headers["Last-Modified"] == http_date(
+        datetime.fromisoformat(old.get_json()["published_at"].replace("Z", "+00:00")))
+
+    app.config["DIRECTORY_TODAY"] = (day + timedelta(days=1)).isoformat()  # not stale yet
+    for path, response in before.items():
+        again = read(directory.client.get(path, headers={
+            "If-Modified-Since": response.headers["Last-Modified"]}))
+        assert again.status_code == 304, path
+
+    stale_day = rules.stale_from(reviewed)
+    assert stale_day == day + timedelta(days=2)
+    app.config["DIRECTORY_TODAY"] = (stale_day + timedelta(days=1)).isoformat()
+    turned = http_date(datetime.combine(stale_day, time(0), tzinfo=FEDERATION_TZ))
+    for path, response in before.items():
+        old_date, old_etag = response.headers["Last-Modified"], response.headers["ETag"]
+        now = read(directory.client.get(path, headers={"If-Modified-Since": old_date}))
+        assert now.status_code == 200, path
+        assert stale_flag(path, now) is True, path
+        assert now.headers["Last-Modified"] == turned, path
+        assert now.headers["ETag"] != old_etag, path
+        assert read(directory.client.get(path, headers={
+            "If-Modified-Since": turned})).status_code == 304, path
+        # RFC 9110 13.2.2: If-None-Match decides, If-Modified-Since is ignored, both ways.
+        assert read(directory.client.get(path, headers={
+            "If-None-Match": old_etag, "If-Modified-Since": turned})).status_code == 200, path
+        assert read(directory.client.get(path, headers={
+            "If-None-Match": now.headers["ETag"],
+            "If-Modified-Since": old_date})).status_code == 304, path

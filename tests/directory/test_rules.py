@@ -2,7 +2,7 @@
 
 import copy
 import random
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from hypothesis import given
@@ -142,6 +142,25 @@ def test_r18_a_report_before_the_decision_or_dates_backwards_are_refused():
     (date(2026, 11, 24), date(2026, 11, 24), False)])
 def test_r5_stale_means_reviewed_more_than_12_months_before_today(reviewed, today, stale):
     assert rules.is_stale(reviewed, today) is stale
+
+
+@pytest.mark.parametrize("reviewed, first_stale_day", [
+    (date(2025, 11, 24), date(2026, 11, 25)),
+    (date(2023, 2, 28), date(2024, 3, 1)),   # on 29 February 2024 a year back is 28 February
+    (date(2024, 2, 28), date(2025, 3, 1)),   # no 29 February in 2025
+    (date(2024, 2, 29), date(2025, 3, 1)),
+    (date(2025, 12, 31), date(2027, 1, 1))])
+def test_r5_a_policy_turns_stale_on_a_known_day(reviewed, first_stale_day):
+    """The day Last-Modified counts as the policy's change to stale."""
+    assert rules.stale_from(reviewed) == first_stale_day
+
+
+@given(st.dates(min_value=date(1901, 1, 1), max_value=date(2999, 12, 30)))
+def test_r5_stale_from_is_the_first_day_is_stale_says_so(reviewed):
+    """Not stale the day before stale_from, stale on it (and so every day after)."""
+    first = rules.stale_from(reviewed)
+    assert rules.is_stale(reviewed, first)
+    assert not rules.is_stale(reviewed, first - timedelta(days=1))
 
 
 @given(st.randoms())
