@@ -48,11 +48,14 @@ def publish_policy(code: str, policy: dict, caller: Caller, today: date) -> dict
     if not caller.is_admin and caller.library_id != library.id:
         raise ForbiddenError("A library may publish only its own policy.",
                              code="not_your_library")
-    result = publish(library, policy, today, other_libraries(library.id))
+    others = other_libraries(library.id)
     try:
+        result = publish(library, policy, today, others)
         db.session.commit()
     except IntegrityError:
-        # Another publish of this library took the same version number first.
+        # Another publish of this library took the same version number first: the insert of
+        # the version fails at its flush (PostgreSQL waits for the other to commit, SQLite
+        # for its write lock), so the whole publish is undone, not only the commit.
         db.session.rollback()
         raise ConflictError("Another version of this policy was published at the same "
                             "moment; read it and publish again.",
