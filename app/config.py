@@ -59,6 +59,9 @@ class Defaults:
     WEBHOOK_POLL_INTERVAL = 1.0  # seconds the worker waits when nothing is due
     WEBHOOK_DELIVERY_RETENTION_DAYS = 30  # the attempts log is pruned past this
     WEBHOOK_MAX_ENDPOINTS = 10  # per library
+    # A CA file the worker trusts for receivers' certificates instead of the system's
+    # (a private CA, or tests); None trusts the system's. Proxy variables are never used.
+    WEBHOOK_CA_BUNDLE = None
 
     # Lists: default and largest page.
     PAGE_SIZE = 50

@@ -19,11 +19,15 @@ class Receiver:
     """A member's receiver: records each delivery in arrival order, verified or not.
 
     `answers[path]` is a list of status codes to answer with, in turn (then 200). `delay`
-    holds each request a while, so overlapping deliveries of one event would be seen.
+    holds each request a while, so overlapping deliveries of one event would be seen. With
+    `tls` (an ssl server context) it serves https; `host` is the name its URLs use (the test
+    then resolves that name to 127.0.0.1 with its own resolver).
     """
 
-    def __init__(self, delay: float = 0.0):
+    def __init__(self, delay: float = 0.0, tls=None, host: str = "127.0.0.1"):
         self.delay = delay
+        self.scheme = "https" if tls else "http"
+        self.host = host
         self.secrets: dict[str, list[str]] = {}
         self.answers: dict[str, list[int]] = {}
         self.arrivals: list[dict] = []
@@ -43,12 +47,14 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        if tls:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
     def url(self, path: str) -> str:
         """The receiver's URL for `path` (e.g. /a)."""
-        return f"http://127.0.0.1:{self.server.server_port}{path}"
+        return f"{self.scheme}://{self.host}:{self.server.server_port}{path}"
 
     def handle(self, request, body: bytes) -> None:
         """Verify, record and answer one delivery."""
@@ -181,15 +187,16 @@ def work(app):
     """Run the delivery worker in this process until nothing is due (or `rounds` claims).
 
     `jitter` is the random fraction of each retry wait: 0 (the default) retries at once.
+    `resolve` answers host names for the worker instead of the system's resolver.
     """
     from app.webhooks.delivery import Sender, Settings, deliver_one_endpoint
 
-    def run(rounds: int = 1000, jitter: float = 0.0, **overrides) -> int:
+    def run(rounds: int = 1000, jitter: float = 0.0, resolve=None, **overrides) -> int:
         with app.app_context():
             settings = Settings.from_config(app.config)
             if overrides:
                 settings = Settings(**{**settings.__dict__, **overrides})
-            sender = Sender(settings)
+            sender = Sender(settings, resolve) if resolve else Sender(settings)
             served = 0
             while served < rounds and deliver_one_endpoint(settings, sender,
                                                            rand=lambda: jitter):
