@@ -70,7 +70,9 @@ def authenticate(header: str | None) -> Caller:
         raise UnauthorizedError("The Authorization header must be 'Bearer rcp_...'.",
                                 code="invalid_key", headers={"WWW-Authenticate": "Bearer"})
     digest = hash_key(token)
-    row = db.session.execute(_KEY_QUERY, {"key_hash": digest}).first()
+    # On the session's connection, as a Core statement: the ORM's result machinery cost about
+    # a third of this look-up, on every authenticated request (measured by cProfile).
+    row = db.session.connection().execute(_KEY_QUERY, {"key_hash": digest}).first()
     if row is None or not hmac.compare_digest(row.key_hash, digest):
         raise UnauthorizedError("This key is unknown or has been revoked.", code="invalid_key",
                                 headers={"WWW-Authenticate": "Bearer"})

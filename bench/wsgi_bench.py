@@ -32,7 +32,7 @@ def reference():
     data = request.get_json()
     digest = card_hmac(current_app.config["HMAC_KEY"].encode("utf-8"),
                        normalize_card(data["card_number"]))
-    record = db.session.execute(CARD_BY_HOME_CODE, {"code": data["home_library"],
-                                                    "card_hmac": digest}).first()
+    record = db.session.connection().execute(  # as verification runs it
+        CARD_BY_HOME_CODE, {"code": data["home_library"], "card_hmac": digest}).first()
     return {"found": record.patron_id is not None,
             "expires_on": record.expires_on.isoformat() if record.expires_on else None}

@@ -38,7 +38,7 @@ class Bills(MethodView):
     """Bills the caller issued or received."""
 
     @requires("member")
-    @blp.arguments(BillListQuerySchema, location="query")
+    @blp.arguments(BillListQuerySchema(), location="query")
     @blp.response(200, BillPageSchema)
     def get(self, query, caller):
         """List bills you issued (`as=issuer`), received (`as=home`), or both."""
@@ -47,7 +47,7 @@ class Bills(MethodView):
         return page
 
     @requires("member")
-    @blp.arguments(BillCreateSchema)
+    @blp.arguments(BillCreateSchema())
     @blp.response(201, BillSchema)
     @blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "required": False,
                           "schema": {"type": "string", "maxLength": 255}}])
@@ -67,7 +67,7 @@ def bill_detail(bill_id, caller):
 
 @blp.route("/<bill_id>/payments", methods=["POST"])
 @requires("member")
-@blp.arguments(PaymentInSchema)
+@blp.arguments(PaymentInSchema())
 @blp.response(201, PaymentSchema)
 @blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "required": False,
                       "schema": {"type": "string", "maxLength": 255}}])
@@ -79,7 +79,7 @@ def pay(data, bill_id, caller):
 
 @blp.route("/<bill_id>/void", methods=["POST"])
 @requires("member")
-@blp.arguments(ReasonSchema)
+@blp.arguments(ReasonSchema())
 @blp.response(200, BillSchema)
 def void(data, bill_id, caller):
     """Void a bill you issued, saying why."""
@@ -89,7 +89,7 @@ def void(data, bill_id, caller):
 
 @blp.route("/<bill_id>/dispute", methods=["POST"])
 @requires("member")
-@blp.arguments(ReasonSchema)
+@blp.arguments(ReasonSchema())
 @blp.response(200, BillSchema)
 def dispute(data, bill_id, caller):
     """Dispute a bill sent to you (home library), saying why (R13)."""
@@ -99,7 +99,7 @@ def dispute(data, bill_id, caller):
 
 @blp.route("/<bill_id>/dispute/answer", methods=["POST"])
 @requires("member")
-@blp.arguments(AnswerSchema)
+@blp.arguments(AnswerSchema())
 @blp.response(200, BillSchema)
 def answer(data, bill_id, caller):
     """Answer the home library's dispute of a bill you issued."""
@@ -118,7 +118,7 @@ def withdraw(bill_id, caller):
 
 @blp.route("/<bill_id>/resolutions", methods=["POST"])
 @requires("member")
-@blp.arguments(ResolutionInSchema)
+@blp.arguments(ResolutionInSchema())
 @blp.response(201, ResolutionSchema)
 def propose(data, bill_id, caller):
     """Propose alternate terms (replacement copy, equivalent title, waiver) to the other party."""
@@ -137,7 +137,7 @@ def accept(bill_id, resolution_id, caller):
 
 @statements_blp.route("", methods=["GET"])
 @requires("member")
-@statements_blp.arguments(StatementQuerySchema, location="query")
+@statements_blp.arguments(StatementQuerySchema(), location="query")
 @statements_blp.response(200, StatementSchema)
 @statements_blp.alt_response(200, content_type="text/csv", description="With format=csv.",
                              success=True, schema=None)

@@ -34,7 +34,7 @@ class Blocks(MethodView):
     """Block requests the caller made or received."""
 
     @requires("member", "admin")
-    @blp.arguments(BlockListQuerySchema, location="query")
+    @blp.arguments(BlockListQuerySchema(), location="query")
     @blp.response(200, BlockPageSchema)
     def get(self, query, caller):
         """List blocks you asked for (`as=requester`) or received (`as=home`); the office: all."""
@@ -43,7 +43,7 @@ class Blocks(MethodView):
         return page
 
     @requires("member")
-    @blp.arguments(BlockRequestSchema)
+    @blp.arguments(BlockRequestSchema())
     @blp.response(201, BlockSchema)
     @blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "required": False,
                           "schema": {"type": "string", "maxLength": 255}}])
@@ -78,7 +78,7 @@ def honor(block_id, caller):
 
 @blp.route("/<block_id>/refuse", methods=["POST"])
 @requires("member")
-@blp.arguments(RefuseSchema)
+@blp.arguments(RefuseSchema())
 @blp.response(200, BlockSchema)
 def refuse(data, block_id, caller):
     """Refuse a request (home library), saying why: you become liable for its bills (R8)."""

@@ -63,7 +63,7 @@ class LibraryPolicy(MethodView):
     """A library's published policy."""
 
     @requires("member", "admin")
-    @blp.arguments(PolicySchema)
+    @blp.arguments(PolicySchema())
     @blp.response(201, PublishedSchema)
     @blp.alt_response(200, schema=PublishedSchema, success=True,
                       description="The same policy again: nothing changed (`changed: false`).")
@@ -74,7 +74,7 @@ class LibraryPolicy(MethodView):
 
 
 @directory_blp.route("", methods=["GET"])
-@directory_blp.arguments(DirectoryQuerySchema, location="query")
+@directory_blp.arguments(DirectoryQuerySchema(), location="query")
 @directory_blp.response(200, EntryPageSchema)
 @directory_blp.alt_response(304, description=NOT_MODIFIED)
 @directory_blp.doc(**PUBLIC, **CONDITIONAL)
@@ -97,7 +97,7 @@ def directory_detail(code):
 
 
 @directory_blp.route("/<code>/history", methods=["GET"])
-@directory_blp.arguments(HistoryQuerySchema, location="query")
+@directory_blp.arguments(HistoryQuerySchema(), location="query")
 @directory_blp.response(200, HistoryPageSchema)
 @directory_blp.alt_response(304, description=NOT_MODIFIED)
 @directory_blp.doc(**PUBLIC, **CONDITIONAL)
@@ -108,7 +108,7 @@ def directory_history(query, code):
 
 
 @directory_blp.route("/<code>/answers", methods=["GET"])
-@directory_blp.arguments(DirectoryQuestionSchema, location="query")
+@directory_blp.arguments(DirectoryQuestionSchema(), location="query")
 @directory_blp.response(200, DirectoryAnswerSchema)
 @directory_blp.alt_response(304, description=NOT_MODIFIED)
 @directory_blp.doc(**PUBLIC, **CONDITIONAL)
@@ -151,7 +151,7 @@ def _csv_row(item: dict) -> dict:
 
 
 @csv_blp.route("/directory.csv", methods=["GET"])
-@csv_blp.arguments(DirectoryQuerySchema, location="query")
+@csv_blp.arguments(DirectoryQuerySchema(), location="query")
 @csv_blp.response(200, content_type="text/csv", description="One row per library, streamed.")
 @csv_blp.alt_response(304, description=NOT_MODIFIED)
 @csv_blp.doc(**PUBLIC, **CONDITIONAL)

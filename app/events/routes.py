@@ -12,7 +12,7 @@ blp = Blueprint("events", __name__, url_prefix="/api/v1/events",
 
 @blp.route("", methods=["GET"])
 @requires("member")
-@blp.arguments(FeedQuerySchema, location="query")
+@blp.arguments(FeedQuerySchema(), location="query")
 @blp.response(200, FeedSchema)
 def feed(query, caller):
     """Read your events after a position, oldest first; poll with `after=next_cursor`."""

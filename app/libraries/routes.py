@@ -18,14 +18,14 @@ class Libraries(MethodView):
     """The federation's member libraries."""
 
     @requires("member", "admin")
-    @blp.arguments(LibraryListQuerySchema, location="query")
+    @blp.arguments(LibraryListQuerySchema(), location="query")
     @blp.response(200, LibraryPageSchema)
     def get(self, query, caller):
         """List member libraries, by code."""
         return service.list_libraries(**query)
 
     @requires("admin")
-    @blp.arguments(LibraryCreateSchema)
+    @blp.arguments(LibraryCreateSchema())
     @blp.response(201, LibrarySchema)
     def post(self, data, caller):
         """Admit a member library (federation office)."""
@@ -43,7 +43,7 @@ class LibraryDetail(MethodView):
         return service.get_library(code)
 
     @requires("member", "admin")
-    @blp.arguments(LibraryUpdateSchema)
+    @blp.arguments(LibraryUpdateSchema())
     @blp.response(200, LibrarySchema)
     def patch(self, data, code, caller):
         """Change a library: the office any field; the library its contact and card prefixes."""
@@ -61,7 +61,7 @@ class LibraryKeys(MethodView):
         return service.list_keys(code)
 
     @requires("admin")
-    @blp.arguments(KeyCreateSchema, required=False)
+    @blp.arguments(KeyCreateSchema(), required=False)
     @blp.response(201, IssuedKeySchema)
     def post(self, data, code, caller):
         """Issue a key for a library; the key is shown in this answer only."""

@@ -36,14 +36,14 @@ class Patrons(MethodView):
     """The caller's patrons."""
 
     @requires("member")
-    @blp.arguments(PatronListQuerySchema, location="query")
+    @blp.arguments(PatronListQuerySchema(), location="query")
     @blp.response(200, PatronPageSchema)
     def get(self, query, caller):
         """List your own patrons."""
         return service.list_patrons(caller.library_id, **query)
 
     @requires("member")
-    @blp.arguments(PatronUpsertSchema)
+    @blp.arguments(PatronUpsertSchema())
     @blp.response(200, PatronSchema)
     @blp.alt_response(201, schema=PatronSchema, description="A new patron was created.")
     def post(self, data, caller):
@@ -63,7 +63,7 @@ class PatronDetail(MethodView):
         return service.get_patron(caller.library_id, patron_id)
 
     @requires("member")
-    @blp.arguments(PatronUpdateSchema)
+    @blp.arguments(PatronUpdateSchema())
     @blp.response(200, PatronSchema)
     def patch(self, data, patron_id, caller):
         """Change one of your patrons (the card changes through replace-card)."""
@@ -78,7 +78,7 @@ class PatronDetail(MethodView):
 
 @blp.route("/lookup", methods=["POST"])
 @requires("member")
-@blp.arguments(CardLookupSchema)
+@blp.arguments(CardLookupSchema())
 @blp.response(200, PatronSchema)
 def lookup(data, caller):
     """Find one of your patrons by card number (sent in the body, never the URL)."""
@@ -87,7 +87,7 @@ def lookup(data, caller):
 
 @blp.route("/<patron_id>/replace-card", methods=["POST"])
 @requires("member")
-@blp.arguments(ReplaceCardSchema)
+@blp.arguments(ReplaceCardSchema())
 @blp.response(200, PatronSchema)
 def replace_card(data, patron_id, caller):
     """Give a patron a new card; the old card then verifies as `card_replaced`."""

@@ -17,7 +17,7 @@ blp = Blueprint("verifications", __name__, url_prefix="/api/v1/verifications",
 
 @blp.route("", methods=["POST"])
 @requires("member")
-@blp.arguments(VerificationRequestSchema)
+@blp.arguments(VerificationRequestSchema())
 @blp.response(200, VerificationSchema)
 def verify(data, caller):
     """Verify a visiting patron's card: eligible, not_eligible or refer, with reasons."""
@@ -39,7 +39,7 @@ traffic_blp = Blueprint("traffic", __name__, url_prefix="/api/v1/traffic",
 
 @traffic_blp.route("", methods=["GET"])
 @requires("member", "admin")
-@traffic_blp.arguments(TrafficQuerySchema, location="query")
+@traffic_blp.arguments(TrafficQuerySchema(), location="query")
 @traffic_blp.response(200, TrafficSchema)
 def traffic(query, caller):
     """A year's verification counts: a member sees its own lending and its patrons' borrowing."""

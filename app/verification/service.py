@@ -66,17 +66,22 @@ class Verification:
 
 
 def find_card(card: str, digest: bytes, home_code: str | None):
-    """The home library (named, or by the card's longest prefix, R15) and what it holds."""
+    """The home library (named, or by the card's longest prefix, R15) and what it holds.
+
+    Run on the session's connection as Core: the ORM's result handling adds nothing to a row
+    of plain columns and cost a third of the look-up (cProfile).
+    """
     if home_code:
-        row = db.session.execute(CARD_BY_HOME_CODE,
-                                 {"code": home_code, "card_hmac": digest}).first()
+        row = db.session.connection().execute(
+            CARD_BY_HOME_CODE, {"code": home_code, "card_hmac": digest}).first()
         if row is None:
             raise RuleError(f"No member library has the code {home_code}.",
                             code="unknown_home_library",
                             errors={"home_library": "Not a member library's code."})
         return row
     prefixes = [card[:n] for n in range(1, min(len(card), 16) + 1)]
-    row = db.session.execute(CARD_BY_PREFIX, {"prefixes": prefixes, "card_hmac": digest}).first()
+    row = db.session.connection().execute(
+        CARD_BY_PREFIX, {"prefixes": prefixes, "card_hmac": digest}).first()
     if row is None:
         raise RuleError("No member library's card prefix matches this card: name its home "
                         "library.", code="home_library_required",

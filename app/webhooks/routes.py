@@ -31,14 +31,14 @@ class Endpoints(MethodView):
     """The caller's endpoints."""
 
     @requires("member")
-    @blp.arguments(PageQuerySchema, location="query")
+    @blp.arguments(PageQuerySchema(), location="query")
     @blp.response(200, EndpointPageSchema)
     def get(self, query, caller):
         """List your endpoints (never their secrets)."""
         return service.list_endpoints(caller.library_id, **query)
 
     @requires("member")
-    @blp.arguments(EndpointCreateSchema)
+    @blp.arguments(EndpointCreateSchema())
     @blp.response(201, EndpointWithSecretSchema)
     @blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "required": False,
                           "schema": {"type": "string", "maxLength": 255}}])
@@ -62,7 +62,7 @@ class EndpointDetail(MethodView):
         return service.get_endpoint(caller.library_id, endpoint_id)
 
     @requires("member")
-    @blp.arguments(EndpointUpdateSchema)
+    @blp.arguments(EndpointUpdateSchema())
     @blp.response(200, EndpointSchema)
     def patch(self, data, endpoint_id, caller):
         """Change an endpoint's URL or description, or switch it off (enabled: false) and on."""
@@ -95,7 +95,7 @@ def enable(endpoint_id, caller):
 
 @blp.route("/<endpoint_id>/deliveries", methods=["GET"])
 @requires("member")
-@blp.arguments(DeliveryQuerySchema, location="query")
+@blp.arguments(DeliveryQuerySchema(), location="query")
 @blp.response(200, DeliveryPageSchema)
 def deliveries(query, endpoint_id, caller):
     """The endpoint's delivery attempts, newest first (kept for a limited time)."""
