@@ -45,6 +45,10 @@ BORROWER_KINDS = ("public_libraries", "academic_libraries", "school_libraries",
                   "commercial_firms", "law_firms", "libraries_abroad", "any_library")
 REQUEST_METHODS = ("oclc", "ala_form", "email", "fax", "online_form", "phone", "mail",
                    "in_person", "courier")
+# How a person reads each request method.
+REQUEST_METHOD_LABELS = {"oclc": "OCLC", "ala_form": "the ALA request form", "email": "email",
+                         "fax": "fax", "online_form": "an online form", "phone": "phone",
+                         "mail": "mail", "in_person": "in person", "courier": "courier"}
 SERVICES = ("computers", "wifi", "printing", "photocopying", "programs", "meeting_rooms",
             "study_rooms", "reference_help", "on_site_use", "makerspace")
 FEE_BASES = ("per_day", "per_item", "per_loan", "per_request", "per_page", "per_year", "once")
@@ -463,7 +467,7 @@ def _summarize_ill(ill: dict) -> list[str]:
                      f"{_join([t.replace('_', ' ') for t in ill['does_not_lend_to']])}.")
     if ill.get("request_methods"):
         lines.append("Requests by: "
-                     f"{_join([t.replace('_', ' ') for t in ill['request_methods']])}.")
+                     f"{_join([REQUEST_METHOD_LABELS[t] for t in ill['request_methods']])}.")
     if ill.get("charge_cents") == 0:
         lines.append("Interlibrary loan is free.")
     elif ill.get("charge_cents"):

@@ -206,3 +206,12 @@ def test_the_answer_to_a_visitor_uses_the_format_s_own_limit_then_the_overall_te
     hotspot = rules.answer_question(document, "hotspot", "Prairie")
     assert hotspot["may_borrow"] is False and hotspot["answer"].startswith("No.")
     assert rules.answer_question(None, "dvd", "Prairie")["may_borrow"] is None
+
+
+def test_the_plain_words_name_request_methods_as_a_librarian_writes_them():
+    """R5: the ILL summary reads "OCLC" and "the ALA request form", not the vocabulary's codes."""
+    document = rules.canonical(PolicySchema().load(policy(**{
+        "interlibrary_loan.request_methods": ["oclc", "ala_form", "email"]})))
+    lines = rules.summarize(document)["interlibrary_loan"]
+    assert "Requests by: the ALA request form, email and OCLC." in lines  # sorted codes
+    assert set(rules.REQUEST_METHOD_LABELS) == set(rules.REQUEST_METHODS)
