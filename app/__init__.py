@@ -63,7 +63,7 @@ def _start_traffic_buffer(app: Flask) -> None:
     """Verification counts (R19) buffered per process, and written when the process exits."""
     from app.verification.traffic import TrafficBuffer
 
-    buffer = TrafficBuffer(float(app.config["TRAFFIC_FLUSH_SECONDS"]))
+    buffer = TrafficBuffer(float(app.config["TRAFFIC_FLUSH_SECONDS"]), context=app.app_context)
     app.extensions["reciprocity.traffic"] = buffer
     if buffer.flush_seconds > 0:
         def flush_at_exit():

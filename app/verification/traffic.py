@@ -3,8 +3,9 @@
 Counting each verification with its own upsert and commit was the largest part of a
 verification's cost (bench/README.md: about a quarter of a worker's time, and SQLite's single
 write lock on every answer). The counts are kept per process and written together, one
-upsert per (lender, home, month) adding what accumulated, at most once every
-`TRAFFIC_FLUSH_SECONDS`, by the request that finds a flush due, and when the process exits.
+upsert per (lender, home, month) adding what accumulated, every `TRAFFIC_FLUSH_SECONDS`: by
+the request that finds a flush due, by a background thread (started with the first count)
+for a process that goes quiet, and when the process exits.
 The trade-off, accepted for a yearly survey: a process killed outright loses at most that
 many seconds of its counts. `TRAFFIC_FLUSH_SECONDS = 0` writes every count at once.
 """
@@ -14,6 +15,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from typing import ContextManager
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -28,21 +30,42 @@ DECISIONS = ("eligible", "not_eligible", "refer")
 class TrafficBuffer:
     """Counts per (lending library, home library, month, decision), flushed in batches."""
 
-    def __init__(self, flush_seconds: float, clock: Callable[[], float] = time.monotonic):
-        """`flush_seconds` apart at most; 0 means every add is written at once."""
+    def __init__(self, flush_seconds: float, clock: Callable[[], float] = time.monotonic,
+                 context: Callable[[], ContextManager] | None = None):
+        """`flush_seconds` apart at most; 0 means every add is written at once.
+
+        `context` makes the app context a background flush runs in (the app's
+        `app_context`); without it only requests and explicit calls flush.
+        """
         self.flush_seconds = flush_seconds
         self.clock = clock
+        self.context = context
         self._lock = threading.Lock()
         self._counts: Counter = Counter()
         self._last_flush = clock()
+        self._flusher: threading.Thread | None = None
 
     def add(self, lending_library_id: int, home_library_id: int, month: str,
             decision: str) -> None:
         """Count one verification; write the buffer out when a flush is due."""
         with self._lock:
             self._counts[(lending_library_id, home_library_id, month, decision)] += 1
+            if self._flusher is None and self.context is not None and self.flush_seconds > 0:
+                # Started here, not with the app: only a process that verifies needs it, and
+                # a gunicorn worker starts it after the fork.
+                self._flusher = threading.Thread(target=self._flush_forever, daemon=True,
+                                                 name="traffic-flush")
+                self._flusher.start()
         if self.clock() - self._last_flush >= self.flush_seconds:
             self.flush()
+
+    def _flush_forever(self) -> None:
+        """Write what a quiet process still holds, every interval, until the process ends."""
+        while True:
+            time.sleep(self.flush_seconds)
+            if self.pending():
+                with self.context():
+                    self.flush()
 
     def pending(self) -> int:
         """How many verifications are counted but not yet written."""

@@ -1,5 +1,7 @@
 """Traffic counts (R19) buffered per process and written together, on SQLite and PostgreSQL."""
 
+import time
+
 import pytest
 from sqlalchemy import select
 
@@ -91,3 +93,17 @@ def test_counts_survive_a_failed_write_and_go_out_with_the_next(fed, app):
             del buffer._counts[(ids["LEND"], 999_999, "2026-11", "eligible")]
         buffer.flush()
     assert stored(app) == [("LEND", "HOME", 1, 0, 0)]
+
+
+def test_a_quiet_process_still_writes_its_counts_from_the_background(fed, app):
+    """No further verification and no survey read in this process: the background flush
+    writes the counts anyway (bounded wait for it; nothing asserts on how long it took)."""
+    buffer = app.extensions["reciprocity.traffic"]
+    buffer.flush_seconds = 0.2
+    buffer._last_flush = buffer.clock()
+    fed.verify("LEND", "2000100000002")  # one only: no later request can flush it
+    deadline = time.monotonic() + 30
+    while not stored(app) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert stored(app) == [("LEND", "HOME", 0, 1, 0)]
+    assert buffer.pending() == 0
