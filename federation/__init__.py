@@ -1,14 +1,16 @@
 """The wire between Reciprocity and member libraries' systems. Never imports Flask or `app`.
 
-`Client` is the member SDK (verification, patrons, bills, blocks, the event feed, webhook
-endpoints); `webhooks.Verifier` checks the signed deliveries a member's receiver gets.
+`Client` is the member SDK (verification, patrons, bills, blocks, the directory, the event
+feed, webhook endpoints); `webhooks.Verifier` checks the signed deliveries a member's receiver gets.
 """
 
-from federation.client import (Bill, Block, Client, Delivery, Endpoint, Event, HomeLibrary,
-                               ImportSummary, Patron, Payment, Resolution, Verification)
+from federation.client import (Bill, Block, Client, Delivery, DirectoryEntry, Endpoint, Event,
+                               HomeLibrary, ImportSummary, Patron, Payment, PublishedPolicy,
+                               Resolution, Verification)
 from federation.errors import FederationError, ProblemError, TransportError
 from federation.webhooks import Verifier, WebhookVerificationError
 
-__all__ = ["Bill", "Block", "Client", "Delivery", "Endpoint", "Event", "FederationError",
-           "HomeLibrary", "ImportSummary", "Patron", "Payment", "ProblemError", "Resolution",
-           "TransportError", "Verification", "Verifier", "WebhookVerificationError"]
+__all__ = ["Bill", "Block", "Client", "Delivery", "DirectoryEntry", "Endpoint", "Event",
+           "FederationError", "HomeLibrary", "ImportSummary", "Patron", "Payment", "ProblemError",
+           "PublishedPolicy", "Resolution", "TransportError", "Verification", "Verifier",
+           "WebhookVerificationError"]

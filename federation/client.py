@@ -161,6 +161,38 @@ class Block:
 
 
 @dataclass(frozen=True)
+class PublishedPolicy:
+    """What publishing a policy did: a new version, or none when nothing changed (R5)."""
+
+    code: str
+    version: int
+    changed: bool
+    stale: bool
+    nonresident_report_late: bool
+    warnings: tuple[dict, ...]
+    raw: dict = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class DirectoryEntry:
+    """A member library as the public directory shows it; `raw` has the policy when read
+    one by one (`policy`, and `summary`: the policy in plain sentences)."""
+
+    code: str
+    name: str
+    type: str
+    county: str | None
+    published: bool
+    version: int | None
+    reviewed_on: date | None
+    stale: bool
+    items_at_a_time: int | None
+    lends_formats: tuple[str, ...]
+    nonresident_cards: bool | None
+    raw: dict = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
 class Event:
     """One event of your feed: a type and ids, never patron data (R16)."""
 
@@ -439,6 +471,34 @@ class Client:
     def withdraw_block(self, block_id: str) -> Block:
         """Withdraw a request not yet answered."""
         return _build(Block, self._post(f"/blocks/{block_id}/withdraw", {}))
+
+    # The directory (R5): publishing needs your key, reading needs none -----------------------
+
+    def publish_policy(self, code: str, policy: dict) -> PublishedPolicy:
+        """Publish your library's whole policy; the same policy again changes nothing, so a
+        retry is safe (PUT)."""
+        return _build(PublishedPolicy, self._call("PUT", f"/libraries/{code}/policy",
+                                                  json=policy, retry=True))
+
+    def directory(self, **filters) -> Iterator[DirectoryEntry]:
+        """Every library matching the filters (q, type, county, system, lends_format,
+        nonresident_cards, stale), page after page."""
+        params = {name: (str(value).lower() if isinstance(value, bool) else value)
+                  for name, value in filters.items()}
+        return (_build(DirectoryEntry, item) for item in self._pages("/directory", params))
+
+    def directory_entry(self, code: str) -> DirectoryEntry:
+        """One library's entry with its published policy (in `raw["policy"]`)."""
+        return _build(DirectoryEntry, self._call("GET", f"/directory/{code}", retry=True))
+
+    def policy_history(self, code: str) -> Iterator[dict]:
+        """A library's policy versions, newest first, each with its field-by-field changes."""
+        return self._pages(f"/directory/{code}/history")
+
+    def ask_directory(self, code: str, format: str) -> dict:
+        """'May I borrow <format> here, how many, for how long?', from the published policy."""
+        return self._call("GET", f"/directory/{code}/answers", params={"format": format},
+                          retry=True)
 
     # The event feed --------------------------------------------------------------------------
 

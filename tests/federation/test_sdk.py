@@ -10,6 +10,7 @@ import requests
 import responses
 
 from federation import Client, Event, ProblemError, TransportError
+from tests.directory.conftest import policy
 
 HOME, LEND = "IL0901", "IL0902"
 CARD = "2090100000001"
@@ -134,6 +135,34 @@ def test_webhook_endpoints_through_the_sdk(members, app):
 
 
 # Failures, made with `responses` -------------------------------------------------------------
+
+
+def test_publishing_and_reading_the_directory(members, live_server):
+    """Publish a policy (again: no new version), then read it back without a key (R5)."""
+    home, _ = members
+    document = policy(**{"reciprocal_borrowing.items_at_a_time": 4})
+    first = home.publish_policy(HOME, document)
+    assert (first.code, first.version, first.changed, first.stale) == (HOME, 1, True, False)
+    assert home.publish_policy(HOME, document).changed is False
+    second = home.publish_policy(HOME, policy(**{"reciprocal_borrowing.items_at_a_time": 3}))
+    assert (second.version, second.changed) == (2, True)
+    with pytest.raises(ProblemError) as caught:
+        home.publish_policy(HOME, policy(**{"reciprocal_borrowing.items_at_a_time": 0}))
+    assert caught.value.code == "policy_invalid"  # R4
+    assert "reciprocal_borrowing.items_at_a_time" in caught.value.errors
+    reader = Client(live_server, "rcp_none", timeout=5)  # the directory needs no key
+    reader.session.headers.pop("Authorization")
+    entry = reader.directory_entry(HOME)
+    assert (entry.version, entry.items_at_a_time, entry.stale) == (2, 3, False)
+    assert entry.raw["policy"]["reciprocal_borrowing"]["items_at_a_time"] == 3
+    assert [e.code for e in reader.directory(q=HOME)] == [HOME]
+    assert [e.code for e in reader.directory(stale=True)] == []
+    history = list(reader.policy_history(HOME))
+    assert [v["version"] for v in history] == [2, 1]
+    assert {"path": "reciprocal_borrowing.items_at_a_time", "before": 4, "after": 3} in \
+        history[0]["changes"]
+    answer = reader.ask_directory(HOME, "book")
+    assert answer["may_borrow"] is True and answer["items_at_a_time"] == 3
 
 
 def quick(retries: int = 3) -> tuple[Client, list[float]]:
