@@ -10,11 +10,9 @@ import itertools
 import os
 import shutil
 import sys
-import threading
 
 import pytest
 from hypothesis import settings
-from werkzeug.serving import make_server
 
 # Time limits per example make property tests flaky on a loaded 2-core CI machine.
 settings.register_profile("reciprocity", deadline=None, print_blob=True)
@@ -23,6 +21,7 @@ settings.load_profile("reciprocity")
 from app import create_app
 from app.extensions import db
 from tests.pg_cluster import PostgresCluster, PostgresUnavailable
+from tests.serving import served
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 HMAC_KEY = "test-hmac-key-not-secret"
@@ -125,12 +124,8 @@ def app(database_url, app_config):
 @pytest.fixture
 def live_server(app):
     """The app served over real HTTP on a free loopback port (threaded, like production)."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/api/v1"
-    server.shutdown()
-    thread.join(timeout=5)
+    with served(app) as root:
+        yield f"{root}/api/v1"
 
 
 @pytest.fixture

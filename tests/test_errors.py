@@ -13,23 +13,9 @@ from sqlalchemy import select
 from app import create_app
 from app.extensions import db
 from tests.directory.conftest import policy
+from tests.problems import assert_problem
 
 LIBRARIES = "/api/v1/libraries"
-PROBLEM_FIELDS = {"type", "title", "status", "detail", "code"}
-
-
-def assert_problem(response, status: int, code: str | None = None) -> dict:
-    """The response is a complete problem+json with this status (and code); return its body."""
-    assert response.status_code == status, response.get_data(as_text=True)[:500]
-    assert response.mimetype == "application/problem+json", response.mimetype
-    body = response.get_json()
-    assert PROBLEM_FIELDS <= set(body), body
-    assert body["status"] == status
-    assert isinstance(body["code"], str) and body["code"]
-    assert isinstance(body["detail"], str) and body["detail"]
-    if code is not None:
-        assert body["code"] == code, body
-    return body
 
 
 def library_codes(federation) -> list[str]:

@@ -1,30 +1,16 @@
 """Fixtures for bills over HTTP: a home library, a lending library, a patron, a bill helper."""
 
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
-
 import pytest
 from sqlalchemy import text
 
 from app.extensions import db
+from tests.dates import days_ago, today
 
 HOME = "IL0001"    # the patron's home library: cards start 20001
 LEND = "IL0002"    # the lending library that bills: cards start 20002
 THIRD = "IL0003"   # a library party to nothing
 CARD = "20001 0000 4321"
 CARD_PLAIN = "2000100004321"
-PROBLEM = "application/problem+json"
-FEDERATION_TZ = ZoneInfo("America/Chicago")
-
-
-def today() -> date:
-    """Today as the federation counts days (R9: America/Chicago by default)."""
-    return datetime.now(FEDERATION_TZ).date()
-
-
-def days_ago(days: int) -> date:
-    """A date `days` before today in the federation's time zone."""
-    return today() - timedelta(days=days)
 
 
 def current_period() -> str:

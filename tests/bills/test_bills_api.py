@@ -7,17 +7,9 @@ expensive part, so related refusals share a test rather than each paying for the
 
 from datetime import timedelta
 
-from tests.bills.conftest import (CARD, CARD_PLAIN, HOME, LEND, PROBLEM, days_ago,
-                                  in_print_item, out_of_print_item, today)
-
-
-def assert_problem(response, status: int, code: str) -> dict:
-    """The response is problem+json with this status and code; its body."""
-    assert response.status_code == status, response.get_json()
-    assert response.mimetype == PROBLEM
-    body = response.get_json()
-    assert body["status"] == status and body["code"] == code, body
-    return body
+from tests.bills.conftest import CARD, CARD_PLAIN, HOME, LEND, in_print_item, out_of_print_item
+from tests.dates import days_ago, today
+from tests.problems import assert_problem
 
 
 def one_year_after(day):

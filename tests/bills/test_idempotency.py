@@ -7,7 +7,8 @@ import threading
 from sqlalchemy import text
 
 from app.extensions import db
-from tests.bills.conftest import CARD, CARD_PLAIN, HOME, THIRD, days_ago, in_print_item
+from tests.bills.conftest import CARD, CARD_PLAIN, HOME, THIRD, in_print_item
+from tests.dates import days_ago
 
 
 def key(value: str) -> dict:

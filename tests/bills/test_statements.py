@@ -5,8 +5,9 @@ import io
 
 import pytest
 
-from tests.bills.conftest import (HOME, LEND, PROBLEM, THIRD, current_period, in_print_item,
-                                  today)
+from tests.bills.conftest import HOME, LEND, THIRD, current_period, in_print_item
+from tests.dates import today
+from tests.problems import PROBLEM
 
 LEND_CARD = "20002 0000 5555"  # a patron of LEND, billed by HOME
 

@@ -1,9 +1,11 @@
 """Fixtures for blocks over HTTP (R8): a home library, two lenders, a stranger, bills, blocks."""
 
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
+
+from tests.dates import today
+
 
 HOME = "IL0101"    # the patron's home library: cards start 20001
 LEND = "IL0102"    # a lending library that bills and asks for blocks
@@ -12,22 +14,6 @@ THIRD = "IL0104"   # a library party to nothing: it verifies cards at its desk
 LEND_NAME = "Lakeshore Lending Library"  # must never appear in a verification answer (R16)
 CARD = "20001 0000 4321"
 OTHER_CARD = "20001 0000 8765"
-PROBLEM = "application/problem+json"
-FEDERATION_TZ = ZoneInfo("America/Chicago")
-
-
-def today() -> date:
-    """Today as the federation counts days (America/Chicago by default)."""
-    return datetime.now(FEDERATION_TZ).date()
-
-
-def assert_problem(response, status: int, code: str) -> dict:
-    """The response is problem+json with this status and code; its body."""
-    body = response.get_json()
-    assert response.status_code == status, body
-    assert response.mimetype == PROBLEM
-    assert body["status"] == status and body["code"] == code, body
-    return body
 
 
 class Parties:

@@ -7,8 +7,9 @@ expensive part, so related refusals share a test rather than each paying for the
 
 from datetime import timedelta
 
-from tests.blocks.conftest import (CARD, HOME, LEND, LEND2, LEND_NAME, OTHER_CARD, THIRD,
-                                   assert_problem, today)
+from tests.blocks.conftest import CARD, HOME, LEND, LEND2, LEND_NAME, OTHER_CARD, THIRD
+from tests.dates import today
+from tests.problems import assert_problem
 
 ACTIONS = ("honor", "refuse", "release", "withdraw")
 

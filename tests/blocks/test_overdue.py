@@ -10,7 +10,8 @@ from datetime import timedelta
 import pytest
 
 from app.blocks.service import mark_overdue
-from tests.blocks.conftest import HOME, LEND, LEND2, THIRD, today
+from tests.blocks.conftest import HOME, LEND, LEND2, THIRD
+from tests.dates import today
 
 SAME_DAY = {"BLOCK_RESPONSE_DAYS": 0}
 

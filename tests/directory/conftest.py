@@ -1,23 +1,10 @@
 """Fixtures for the directory: member libraries, a policy builder, and publishing helpers."""
 
 import copy
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
-PROBLEM = "application/problem+json"
-FEDERATION_TZ = ZoneInfo("America/Chicago")
-
-
-def today() -> date:
-    """Today as the federation counts days (America/Chicago by default)."""
-    return datetime.now(FEDERATION_TZ).date()
-
-
-def days_ago(days: int) -> date:
-    """A date `days` before today in the federation's time zone."""
-    return today() - timedelta(days=days)
+from tests.dates import days_ago
 
 
 BASE_POLICY = {
@@ -104,10 +91,3 @@ def directory(federation, client) -> Directory:
     return helper
 
 
-def assert_problem(response, status: int, code: str) -> dict:
-    """The response is problem+json with this status and code; its body."""
-    assert response.status_code == status, response.get_json()
-    assert response.mimetype == PROBLEM
-    body = response.get_json()
-    assert body["code"] == code, body
-    return body

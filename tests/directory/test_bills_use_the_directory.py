@@ -5,7 +5,9 @@ from sqlalchemy import func, select
 
 from app.bills.models import Bill
 from app.extensions import db
-from tests.directory.conftest import assert_problem, days_ago, policy
+from tests.directory.conftest import policy
+from tests.dates import days_ago
+from tests.problems import assert_problem
 
 
 def bill(directory, *fees):

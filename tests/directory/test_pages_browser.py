@@ -10,15 +10,15 @@ with CI=true, where they fail.
 import os
 import shutil
 import sys
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
 from app import create_app
 from app.extensions import db
 from tests.conftest import IN_CI, Federation, base_config
-from tests.directory.conftest import Directory, days_ago, policy
+from tests.directory.conftest import Directory, policy
+from tests.dates import days_ago
+from tests.serving import served
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -63,12 +63,8 @@ def site(sqlite_template, tmp_path):
     directory.published("IL0003", policy(reviewed_on=days_ago(400).isoformat()))
     directory.published("IL0003", policy(**{"reviewed_on": days_ago(400).isoformat(),
                                             "reciprocal_borrowing.items_at_a_time": 3}))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    with served(app) as root:
+        yield root
     with app.app_context():
         db.engine.dispose()
 

@@ -6,7 +6,8 @@ from sqlalchemy import select
 from app.directory.models import PolicyVersion
 from app.extensions import db
 from app.libraries.models import Library
-from tests.directory.conftest import PROBLEM, policy
+from tests.directory.conftest import policy
+from tests.problems import PROBLEM
 from tests.racing import race
 
 ROUNDS = 4

@@ -8,7 +8,9 @@ from datetime import datetime, time, timedelta
 from werkzeug.http import http_date
 
 from app.directory import rules
-from tests.directory.conftest import FEDERATION_TZ, assert_problem, days_ago, policy, today
+from tests.directory.conftest import policy
+from tests.dates import days_ago, FEDERATION_TZ, today
+from tests.problems import assert_problem
 
 STALE = days_ago(400).isoformat()
 

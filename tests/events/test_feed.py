@@ -1,7 +1,8 @@
 """The event feed over HTTP: every bill change is an event for each party, in order, with
 no gaps, no repeats, and ids only (R16)."""
 
-from tests.bills.conftest import CARD, CARD_PLAIN, PROBLEM, in_print_item
+from tests.bills.conftest import CARD, CARD_PLAIN, in_print_item
+from tests.problems import PROBLEM
 # The bill tests' fixtures, shared: a fixture is found where the test module can see it.
 from tests.bills.conftest import count_rows, parties, patron, table_counts  # noqa: F401
 

@@ -6,17 +6,9 @@ import hashlib
 from sqlalchemy import text
 
 from app.extensions import db
+from tests.problems import assert_problem
 
 LIBRARIES = "/api/v1/libraries"
-
-
-def assert_problem(response, status: int, code: str) -> dict:
-    """The response is a problem+json with this status and code; return its body."""
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/problem+json"
-    body = response.get_json()
-    assert body["status"] == status and body["code"] == code, body
-    return body
 
 
 def issue(federation, code: str, **body):

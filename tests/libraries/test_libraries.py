@@ -4,6 +4,7 @@ What a caller sees: status, the problem `code`, and the library as the API shows
 """
 
 from datetime import datetime
+from tests.problems import assert_problem
 
 LIBRARIES = "/api/v1/libraries"
 
@@ -21,15 +22,6 @@ def library_body(code: str, **fields) -> dict:
 def instant(value: str) -> datetime:
     """An ISO 8601 instant from an answer."""
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
-def assert_problem(response, status: int, code: str) -> dict:
-    """The response is a problem+json with this status and code; return its body."""
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/problem+json"
-    body = response.get_json()
-    assert body["status"] == status and body["code"] == code, body
-    return body
 
 
 def admit(federation, code: str, **fields):

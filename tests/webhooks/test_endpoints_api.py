@@ -4,7 +4,7 @@ import base64
 
 import pytest
 
-from tests.webhooks.conftest import PROBLEM
+from tests.problems import assert_problem
 
 A, B = "IL0601", "IL0602"
 
@@ -14,14 +14,6 @@ def libraries(federation):
     """Two member libraries with keys."""
     federation.admit(A)
     federation.admit(B)
-
-
-def assert_problem(response, status: int, code: str) -> dict:
-    """The response is problem+json with this status and code; its body."""
-    body = response.get_json()
-    assert response.status_code == status, body
-    assert response.mimetype == PROBLEM and body["code"] == code, body
-    return body
 
 
 def test_registering_an_endpoint_shows_its_secret_once(libraries, hooks):
