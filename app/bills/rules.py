@@ -60,6 +60,17 @@ def item_problems(item: dict) -> dict[str, str]:
     return problems
 
 
+def fees_above_published(items: list[dict], cap: int | None) -> dict[str, str]:
+    """Items whose processing fee exceeds the one the lender published (R5, R10), by path."""
+    if cap is None:
+        return {}
+    return {f"items.{index}.processing_fee_cents":
+            f"More than the {cap} cents your directory policy publishes for lost materials."
+            for index, item in enumerate(items)
+            if item.get("processing_fee_cents") is not None
+            and item["processing_fee_cents"] > cap}
+
+
 def item_amount(item: dict) -> int:
     """The amount billed for an item: list price plus any processing fee, in cents."""
     return (item.get("list_price_cents") or 0) + (item.get("processing_fee_cents") or 0)

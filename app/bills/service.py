@@ -103,13 +103,7 @@ def issue_bill(issuer_id: int, data: dict, key: bytes, today: date,
 def _check_published_fee(issuer_id: int, items: list[dict]) -> None:
     """A lending library's bill may not charge more than the processing fee it published (R5)."""
     cap = processing_fee_cap(issuer_id)
-    if cap is None:
-        return
-    above = {f"items.{index}.processing_fee_cents":
-             f"More than the {cap} cents your directory policy publishes for lost materials."
-             for index, item in enumerate(items)
-             if item.get("processing_fee_cents") is not None
-             and item["processing_fee_cents"] > cap}
+    above = rules.fees_above_published(items, cap)
     if above:
         raise RuleError(f"A processing fee is above the {cap} cents you published in the "
                         "directory's interlibrary loan policy (R5).",

@@ -16,7 +16,6 @@ from app.verification.models import VerificationCount
 from app.verification.traffic import TrafficBuffer
 
 
-
 def _honored(kind: str):
     """Whether the patron has an honored, unreleased federation block of this kind (R8)."""
     return exists().where(Block.patron_id == Patron.id, Block.status == "honored",

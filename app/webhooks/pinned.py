@@ -3,9 +3,10 @@
 Checking a host name's addresses and then letting `requests` connect by name leaves a window:
 the name is resolved again to connect, and a hostile DNS server can answer a public address
 for the check and 127.0.0.1 or 169.254.169.254 for the connection (DNS rebinding). Here the
-name is resolved once per request, every address is checked (`rules.check_addresses`: no private,
-loopback, link-local ... address), and the connection pool is opened on the first checked address. The
-URL's host stays in the Host header, in TLS SNI and in certificate verification.
+name is resolved once per request, every address is checked (`rules.check_addresses`: no
+private, loopback, link-local ... address), and the connection pool is opened on the first
+checked address. The URL's host stays in the Host header, in TLS SNI and in certificate
+verification.
 """
 
 from urllib.parse import urlsplit
