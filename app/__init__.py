@@ -25,8 +25,7 @@ def create_app(test_config: dict | None = None, *, instance_path: str | None = N
 
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True,
-                     directory=os.path.join(os.path.dirname(app.root_path),
-                                         "migrations"))
+                     directory=os.path.join(app.root_path, "migrations"))
     api.init_app(app)
     _register_blueprints(app)
 

@@ -87,14 +87,27 @@ def patrons_import(code, file, fmt):
     ) as bar:
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
         done = 0
+        committed = None  # the running summary as of the last committed batch
+        stop_requested = False
+
+        def on_interrupt(signum, frame):
+            # The first Ctrl-C lets the batch in flight commit, then stops; a second one stops
+            # at once (the batch in flight is rolled back by the server).
+            nonlocal stop_requested
+            stop_requested = True
+            signal.signal(signal.SIGINT, signal.default_int_handler)
 
         def on_batch(summary):
-            nonlocal done
+            nonlocal done, committed
+            committed = summary
             if seekable:
                 position = raw.tell()
                 bar.update(position - done)
                 done = position
+            if stop_requested:
+                raise _ImportStopped
 
+        previous = signal.signal(signal.SIGINT, on_interrupt)
         try:
             summary = import_roster(library.id, READERS[fmt](text),
                                     current_app.config["HMAC_KEY"].encode("utf-8"),
@@ -102,11 +115,13 @@ def patrons_import(code, file, fmt):
                                     on_batch=on_batch)
         except RosterFormatError as error:
             raise click.ClickException(str(error)) from None
-        except KeyboardInterrupt:
-            click.echo("\nInterrupted: every batch already committed is kept; run the same "
-                       "command again to finish (done lines will count as unchanged).",
-                       err=True)
+        except (KeyboardInterrupt, _ImportStopped):
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # a third Ctrl-C must not cut this
+            _abandon_transaction()
+            _report_interrupted(committed)
             sys.exit(130)
+        finally:
+            signal.signal(signal.SIGINT, previous)
         bar.update(size - done)
     click.echo(f"{summary.lines} lines: {summary.created} created, {summary.updated} updated, "
                f"{summary.unchanged} unchanged, {summary.rejected} rejected.")
@@ -116,6 +131,35 @@ def patrons_import(code, file, fmt):
         click.echo(f"  ... and {summary.rejected - 20} more rejected lines.")
     if summary.rejected:
         sys.exit(1)
+
+
+class _ImportStopped(Exception):
+    """Raised between batches once Ctrl-C asked an import to stop."""
+
+
+def _abandon_transaction() -> None:
+    """Drop whatever an interrupt left in flight, even a COPY the driver was in the middle of."""
+    from app.extensions import db
+
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is mid-statement: throw it away, the server rolls back
+        try:
+            db.session.connection().invalidate()
+        finally:
+            db.session.close()
+
+
+def _report_interrupted(committed) -> None:
+    """Say what an interrupted import stored, and that running it again finishes it."""
+    if committed is None:
+        stored = "No batch was committed"
+    else:
+        stored = (f"Stored: {committed.lines} lines ({committed.created} created, "
+                  f"{committed.updated} updated, {committed.unchanged} unchanged, "
+                  f"{committed.rejected} rejected)")
+    click.echo(f"\nInterrupted. {stored}; every committed batch is kept. Run the same command "
+               "again to finish (the lines already stored will count as unchanged).", err=True)
 
 
 @click.group("blocks")

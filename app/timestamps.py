@@ -1,12 +1,12 @@
 """Clock and calendar: instants are UTC, 'today' is a date in the federation's time zone (R9)."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 
 def utcnow() -> datetime:
     """The current instant, timezone-aware UTC."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def today_in(tz_name: str, now: datetime | None = None) -> date:
@@ -17,8 +17,8 @@ def today_in(tz_name: str, now: datetime | None = None) -> date:
 def isoformat_utc(instant: datetime) -> str:
     """ISO 8601 UTC with a Z, as the contract writes instants."""
     if instant.tzinfo is None:
-        instant = instant.replace(tzinfo=timezone.utc)
-    return instant.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+        instant = instant.replace(tzinfo=UTC)
+    return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 from sqlalchemy import DateTime, TypeDecorator  # noqa: E402
@@ -35,8 +35,8 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        value = value.astimezone(timezone.utc)
+            value = value.replace(tzinfo=UTC)
+        value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value, dialect):
@@ -44,5 +44,5 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)

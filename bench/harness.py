@@ -23,7 +23,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Iterable, Iterator
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(BENCH_DIR)
@@ -91,7 +91,7 @@ def stored_rows(library_ids: list[int], counts: list[int], key: bytes, now: date
     backend's SQLAlchemy types write (SQLite: ISO text; PostgreSQL: native types via psycopg).
     """
     if backend == "sqlite":
-        stamp = now.astimezone(timezone.utc).replace(tzinfo=None).strftime(
+        stamp = now.astimezone(UTC).replace(tzinfo=None).strftime(
             "%Y-%m-%d %H:%M:%S.%f")
         day = {GOOD_UNTIL: GOOD_UNTIL.isoformat(), EXPIRED_ON: EXPIRED_ON.isoformat()}
     else:
@@ -346,7 +346,7 @@ def start_gunicorn(ws: Workspace, url: str, name: str, workers: int, threads: in
                    extra_env: dict | None = None) -> tuple[subprocess.Popen, int]:
     """Serve bench/wsgi_bench.py on a free loopback port; returns (process, port) once ready."""
     port = free_port()
-    log = open(os.path.join(ws.dir, f"gunicorn-{name}.log"), "w")
+    log = open(os.path.join(ws.dir, f"gunicorn-{name}.log"), "w")  # noqa: SIM115 (the server keeps it)
     command = [sys.executable, "-m", "gunicorn", "--chdir", REPO, "--pythonpath", BENCH_DIR,
                "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
                "--worker-class", "gthread" if threads > 1 else "sync",
@@ -418,7 +418,7 @@ def process_tree_cpu(root_pid: int) -> float:
     return total
 
 
-def postmaster_pid(ws: "Workspace") -> int | None:
+def postmaster_pid(ws: Workspace) -> int | None:
     """The PostgreSQL server's pid, when the workspace runs one."""
     if ws.cluster is None:
         return None

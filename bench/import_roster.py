@@ -18,11 +18,11 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import harness  # noqa: E402
+import harness
 
 TIME_GOAL = 2.0
 MEMORY_GOAL_MB = 200.0
@@ -63,7 +63,7 @@ def raw_import(ws, backend: str, patrons: int, run: int) -> dict:
     began = time.perf_counter()
     rows = list(harness.stored_rows([library_id], [patrons],
                                     harness.HMAC_KEY.encode("utf-8"),
-                                    datetime.now(timezone.utc), backend))
+                                    datetime.now(UTC), backend))
     prepared = time.perf_counter() - began
     postmaster = harness.postmaster_pid(ws)
     db_before = harness.process_tree_cpu(postmaster) if postmaster else 0.0

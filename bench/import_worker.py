@@ -3,9 +3,9 @@
     python bench/import_worker.py --url URL --code CODE --file ROSTER.csv
 
 Does what `flask patrons import CODE FILE` does (app/cli.py): the same text wrapper over the
-file, `read_csv`, `import_roster` with the configured IMPORT_BATCH_SIZE and an on_batch callback
-that reads the file position, minus the progress bar. Prints one JSON object: seconds (wall and CPU), the RSS
-before the import, the peak RSS after it, and the import summary.
+file, `read_csv`, `import_roster` with the configured IMPORT_BATCH_SIZE and an on_batch
+callback that reads the file position, minus the progress bar. Prints one JSON object: seconds
+(wall and CPU), the RSS before the import, the peak RSS after it, and the import summary.
 """
 
 import argparse
@@ -17,7 +17,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import harness  # noqa: E402
+import harness
 
 
 def main() -> None:

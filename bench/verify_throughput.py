@@ -20,11 +20,11 @@ import subprocess
 import sys
 import time
 import urllib.request
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import harness  # noqa: E402
+import harness
 
 ROUTES = {"reference": "/bench/reference", "verify": "/api/v1/verifications"}
 THROUGHPUT_GOAL = 0.7
@@ -39,7 +39,7 @@ def build_database(ws, backend: str, name: str, patrons: int, homes: int) -> dic
     library_ids, key = harness.admit_federation(url, homes)
     counts = harness.spread(patrons, homes)
     harness.raw_insert(backend, url, harness.stored_rows(
-        library_ids, counts, harness.HMAC_KEY.encode("utf-8"), datetime.now(timezone.utc),
+        library_ids, counts, harness.HMAC_KEY.encode("utf-8"), datetime.now(UTC),
         backend))
     harness.analyze(backend, url)
     stored = harness.count_patrons(backend, url)

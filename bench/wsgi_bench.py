@@ -16,12 +16,12 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from flask import current_app, request  # noqa: E402
+from flask import current_app, request
 
-from app import create_app  # noqa: E402
-from app.extensions import db  # noqa: E402
-from app.patrons.rules import card_hmac, normalize_card  # noqa: E402
-from app.verification.service import CARD_BY_HOME_CODE  # noqa: E402
+from app import create_app
+from app.extensions import db
+from app.patrons.rules import card_hmac, normalize_card
+from app.verification.service import CARD_BY_HOME_CODE
 
 app = create_app()
 

@@ -69,7 +69,8 @@ class PostgresCluster:
                 self._pw = pwd.getpwnam("postgres")
             except KeyError:
                 raise PostgresUnavailable(
-                    "running as root but there is no 'postgres' system user to run the server as")
+                    "running as root but there is no 'postgres' system user to run the server as"
+                ) from None
 
     def _cmd(self, *args: str) -> list[str]:
         cmd = [os.path.join(self.bindir, args[0]), *args[1:]]
@@ -84,7 +85,7 @@ class PostgresCluster:
         if self._as_root:
             os.chown(path, self._pw.pw_uid, self._pw.pw_gid)
 
-    def start(self) -> "PostgresCluster":
+    def start(self) -> PostgresCluster:
         """Create, initdb and start the cluster; returns self."""
         if self._running:
             return self
@@ -123,7 +124,7 @@ class PostgresCluster:
 
     def _start_server(self) -> None:
         # Another xdist worker (or anything) can grab the port between probe and bind: retry.
-        for attempt in range(3):
+        for _ in range(3):
             self.port = _free_port()
             opts = f"-F -p {self.port} -k {self.sockdir} {SERVER_OPTS}"
             res = self._run("pg_ctl", "-w", "-t", "60", "-D", self.datadir,
@@ -166,7 +167,7 @@ class PostgresCluster:
             conn.execute(stmt)
 
     def create_database(self, name: str, template: str | None = None) -> str:
-        """Create a database (optionally cloned from template, which must have no open connections); returns its URL."""
+        """Create a database, cloned from a template with no open connections if given."""
         stmt = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
         if template:
             stmt += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
@@ -177,7 +178,7 @@ class PostgresCluster:
         """Drop a database if it exists, terminating any open connections to it."""
         self._admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
-    def __enter__(self) -> "PostgresCluster":
+    def __enter__(self) -> PostgresCluster:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -9,7 +9,7 @@ def assert_problem(response, status: int, code: str | None = None) -> dict:
     assert response.status_code == status, response.get_data(as_text=True)[:500]
     assert response.mimetype == PROBLEM, response.mimetype
     body = response.get_json()
-    assert PROBLEM_FIELDS <= set(body), body
+    assert set(body) >= PROBLEM_FIELDS, body
     assert body["status"] == status
     assert isinstance(body["code"], str) and body["code"]
     assert isinstance(body["detail"], str) and body["detail"]

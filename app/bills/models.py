@@ -2,8 +2,17 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import (BigInteger, Boolean, Date, ForeignKey, Index, Integer, LargeBinary,
-                        String, Text)
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db

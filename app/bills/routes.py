@@ -9,11 +9,22 @@ from flask_smorest import Blueprint
 
 from app.auth import requires
 from app.bills import service
-from app.bills.schemas import (AnswerSchema, BillCreateSchema, BillListQuerySchema,
-                               BillPageSchema, BillSchema, PaymentInSchema, PaymentSchema,
-                               ReasonSchema, ResolutionInSchema, ResolutionSchema,
-                               StatementQuerySchema, StatementRowSchema, StatementSchema,
-                               parse_period)
+from app.bills.schemas import (
+    AnswerSchema,
+    BillCreateSchema,
+    BillListQuerySchema,
+    BillPageSchema,
+    BillSchema,
+    PaymentInSchema,
+    PaymentSchema,
+    ReasonSchema,
+    ResolutionInSchema,
+    ResolutionSchema,
+    StatementQuerySchema,
+    StatementRowSchema,
+    StatementSchema,
+    parse_period,
+)
 from app.idempotency import idempotent
 from app.timestamps import today_in
 

@@ -389,8 +389,8 @@ def statement(library_id: int, year: int, quarter: int) -> dict:
             entry["you_owe_cents"] += balance
             if bill.liable_party == "home_library":
                 entry["you_owe_as_liable_cents"] += balance
-    names = dict((r.id, (r.code, r.name)) for r in db.session.execute(
-        select(Library.id, Library.code, Library.name).where(Library.id.in_(list(rows)))))
+    names = {r.id: (r.code, r.name) for r in db.session.execute(
+        select(Library.id, Library.code, Library.name).where(Library.id.in_(list(rows))))}
     out = []
     for other, entry in sorted(rows.items(), key=lambda item: names[item[0]][0]):
         entry["net_cents"] = entry["owed_to_you_cents"] - entry["you_owe_cents"]

@@ -1,1 +1,2 @@
-"""Cross-library blocks: a lender asks, the home library honors or refuses, the lender releases (R8)."""
+"""Cross-library blocks: a lender asks, the home library honors or refuses, the lender releases
+(R8)."""

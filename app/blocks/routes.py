@@ -6,8 +6,13 @@ from flask_smorest import Blueprint
 
 from app.auth import Caller, requires
 from app.blocks import rules, service
-from app.blocks.schemas import (BlockListQuerySchema, BlockPageSchema, BlockRequestSchema,
-                                BlockSchema, RefuseSchema)
+from app.blocks.schemas import (
+    BlockListQuerySchema,
+    BlockPageSchema,
+    BlockRequestSchema,
+    BlockSchema,
+    RefuseSchema,
+)
 from app.idempotency import idempotent
 from app.timestamps import today_in
 

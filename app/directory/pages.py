@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.directory import rules, service
 from app.directory.routes import today, zone
-from app.directory.schemas import DirectoryQuestionSchema, DirectoryQuerySchema
+from app.directory.schemas import DirectoryQuerySchema, DirectoryQuestionSchema
 from app.errors import DomainError
 from app.extensions import db
 from app.libraries.models import LIBRARY_TYPES, Library

@@ -12,10 +12,17 @@ from flask_smorest import Blueprint
 
 from app.auth import requires
 from app.directory import service
-from app.directory.schemas import (DirectoryAnswerSchema, DirectoryQuerySchema,
-                                   DirectoryQuestionSchema, EntryDetailSchema, EntryPageSchema,
-                                   HistoryPageSchema, HistoryQuerySchema, PolicySchema,
-                                   PublishedSchema)
+from app.directory.schemas import (
+    DirectoryAnswerSchema,
+    DirectoryQuerySchema,
+    DirectoryQuestionSchema,
+    EntryDetailSchema,
+    EntryPageSchema,
+    HistoryPageSchema,
+    HistoryQuerySchema,
+    PolicySchema,
+    PublishedSchema,
+)
 from app.timestamps import today_in
 
 blp = Blueprint("policies", __name__, url_prefix="/api/v1/libraries",

@@ -43,12 +43,12 @@ class PolicyDate(fields.Date):
         return super()._serialize(value, attr, obj, **kwargs)
 
 
-def Text(**kwargs):  # noqa: N802 - a field factory, named like the fields it makes
+def Text(**kwargs):
     """Optional free text (checked for member library codes and names, R3)."""
     return fields.String(load_default=None, allow_none=True, validate=TEXT, **kwargs)
 
 
-def Terms(choices, description: str, **kwargs):  # noqa: N802
+def Terms(choices, description: str, **kwargs):
     """A set of terms from a fixed vocabulary."""
     return fields.List(fields.String(validate=validate.OneOf(choices)), load_default=list,
                        validate=validate.Length(max=len(choices)),

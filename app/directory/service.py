@@ -5,7 +5,7 @@ library's entry (the indexed facts the list filters on) in the same transaction 
 Reads need no key and show only what a directory reader may see: never patron data.
 """
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, or_, select
@@ -14,8 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from app.auth import Caller
 from app.directory import rules
 from app.directory.models import DirectoryEntry, DirectoryFormat, PolicyVersion
-from app.errors import (BadRequestError, ConflictError, ForbiddenError, NotFoundError,
-                        RuleError)
+from app.errors import BadRequestError, ConflictError, ForbiddenError, NotFoundError, RuleError
 from app.events.service import record
 from app.extensions import db
 from app.ids import new_id
@@ -235,7 +234,7 @@ def stale_since(reviewed_on: date | None, today: date, zone: str) -> datetime | 
     if reviewed_on is None or not rules.is_stale(reviewed_on, today):
         return None
     start = datetime.combine(rules.stale_from(reviewed_on), time(0), tzinfo=ZoneInfo(zone))
-    return start.astimezone(timezone.utc)
+    return start.astimezone(UTC)
 
 
 def entry_detail(code: str, today: date, zone: str) -> dict:
@@ -331,7 +330,7 @@ def directory_last_modified(today: date, zone: str) -> datetime | None:
 def _parse_instant(value) -> datetime:
     """SQLite's max() of a timestamp column comes back as text."""
     parsed = datetime.fromisoformat(str(value))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def directory_size() -> list[int]:

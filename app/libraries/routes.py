@@ -5,9 +5,16 @@ from flask_smorest import Blueprint
 
 from app.auth import requires
 from app.libraries import service
-from app.libraries.schemas import (IssuedKeySchema, KeyCreateSchema, KeySchema,
-                                   LibraryCreateSchema, LibraryListQuerySchema, LibraryPageSchema,
-                                   LibrarySchema, LibraryUpdateSchema)
+from app.libraries.schemas import (
+    IssuedKeySchema,
+    KeyCreateSchema,
+    KeySchema,
+    LibraryCreateSchema,
+    LibraryListQuerySchema,
+    LibraryPageSchema,
+    LibrarySchema,
+    LibraryUpdateSchema,
+)
 
 blp = Blueprint("libraries", __name__, url_prefix="/api/v1/libraries",
                 description="Member libraries and their API keys (federation office).")

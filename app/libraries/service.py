@@ -123,7 +123,7 @@ def update_library(code: str, data: dict, caller: Caller) -> Library:
             raise ForbiddenError(
                 "A library may change its own contact and card prefixes; ask the federation "
                 f"office to change: {', '.join(outside)}.", code="field_not_yours",
-                errors={name: "Only the federation office may change this." for name in outside})
+                errors=dict.fromkeys(outside, "Only the federation office may change this."))
     _apply(library, data)
     _check_participation(library, data.get("reciprocal_borrowing"))
     if "card_prefixes" in data:

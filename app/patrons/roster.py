@@ -13,8 +13,7 @@ from datetime import date
 from typing import TextIO
 
 from app.patrons.models import STANDINGS
-from app.patrons.rules import (InvalidCardNumber, is_plain_text, normalize_card,
-                               normalize_surname)
+from app.patrons.rules import InvalidCardNumber, is_plain_text, normalize_card, normalize_surname
 
 COLUMNS = ("card_number", "expires_on", "standing", "block_reasons", "category", "surname",
            "external_ref")

@@ -10,9 +10,16 @@ from app.auth import requires
 from app.errors import DomainError, RuleError
 from app.patrons import service
 from app.patrons.roster import MEDIA_TYPES, READERS, RosterFormatError
-from app.patrons.schemas import (CardLookupSchema, ImportSummarySchema, PatronListQuerySchema,
-                                 PatronPageSchema, PatronSchema, PatronUpdateSchema,
-                                 PatronUpsertSchema, ReplaceCardSchema)
+from app.patrons.schemas import (
+    CardLookupSchema,
+    ImportSummarySchema,
+    PatronListQuerySchema,
+    PatronPageSchema,
+    PatronSchema,
+    PatronUpdateSchema,
+    PatronUpsertSchema,
+    ReplaceCardSchema,
+)
 
 blp = Blueprint("patrons", __name__, url_prefix="/api/v1/patrons",
                 description="A home library's own patrons. Card numbers and surnames are kept "

@@ -8,7 +8,7 @@ import bisect
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import timezone
+from datetime import UTC
 from operator import itemgetter
 
 from sqlalchemy import LargeBinary, any_, bindparam, delete, insert, select, update
@@ -196,7 +196,7 @@ def _insert_new(rows: list[dict]) -> None:
 
 def _sqlite_row(row: dict) -> tuple:
     """A new patron's values as SQLAlchemy's SQLite types store them (ISO text, naive UTC)."""
-    stamp = row["created_at"].astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ")
+    stamp = row["created_at"].astimezone(UTC).replace(tzinfo=None).isoformat(" ")
     if "." not in stamp:
         stamp += ".000000"
     return (row["id"], row["library_id"], row["card_hmac"], row["card_last4"],

@@ -8,8 +8,12 @@ from app.errors import RateLimitedError
 from app.timestamps import today_in, utcnow
 from app.verification import service
 from app.verification.ratelimit import retry_after
-from app.verification.schemas import (TrafficQuerySchema, TrafficSchema,
-                                      VerificationRequestSchema, VerificationSchema)
+from app.verification.schemas import (
+    TrafficQuerySchema,
+    TrafficSchema,
+    VerificationRequestSchema,
+    VerificationSchema,
+)
 
 blp = Blueprint("verifications", __name__, url_prefix="/api/v1/verifications",
                 description="May a visiting patron borrow here? (R2, R14, R15)")

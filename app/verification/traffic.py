@@ -15,7 +15,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from typing import ContextManager
+from contextlib import AbstractContextManager
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -31,7 +31,7 @@ class TrafficBuffer:
     """Counts per (lending library, home library, month, decision), flushed in batches."""
 
     def __init__(self, flush_seconds: float, clock: Callable[[], float] = time.monotonic,
-                 context: Callable[[], ContextManager] | None = None):
+                 context: Callable[[], AbstractContextManager] | None = None):
         """`flush_seconds` apart at most; 0 means every add is written at once.
 
         `context` makes the app context a background flush runs in (the app's

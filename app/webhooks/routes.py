@@ -10,9 +10,16 @@ from app.auth import requires
 from app.idempotency import idempotent
 from app.pagination import PageQuerySchema
 from app.webhooks import service
-from app.webhooks.schemas import (DeliveryPageSchema, DeliveryQuerySchema, DeliverySchema,
-                                  EndpointCreateSchema, EndpointPageSchema, EndpointSchema,
-                                  EndpointUpdateSchema, EndpointWithSecretSchema)
+from app.webhooks.schemas import (
+    DeliveryPageSchema,
+    DeliveryQuerySchema,
+    DeliverySchema,
+    EndpointCreateSchema,
+    EndpointPageSchema,
+    EndpointSchema,
+    EndpointUpdateSchema,
+    EndpointWithSecretSchema,
+)
 
 blp = Blueprint("webhooks", __name__, url_prefix="/api/v1/webhooks/endpoints",
                 description="Signed push delivery of your event feed to your own HTTPS "

@@ -1,7 +1,7 @@
 """R9 (one year) and R10 (replacement cost) as pure functions, exhaustively."""
 
 import calendar
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from hypothesis import example, given
 from hypothesis import strategies as st
@@ -81,7 +81,7 @@ def test_today_is_the_chicago_date_in_the_hours_around_chicago_midnight(minutes)
     Midnight of 2026-11-24 in Chicago (CST, UTC-6) is 06:00 UTC; at 23:59 Chicago time on the
     deadline day it is already the next day in UTC, and the bill must still be allowed.
     """
-    chicago_midnight = datetime(2026, 11, 24, 6, 0, tzinfo=timezone.utc)
+    chicago_midnight = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
     now = chicago_midnight + timedelta(minutes=minutes)
     today = today_in("America/Chicago", now)
     assert today == (date(2026, 11, 24) if minutes >= 0 else date(2026, 11, 23))
@@ -95,7 +95,7 @@ def test_today_is_the_chicago_date_in_the_hours_around_chicago_midnight(minutes)
 @given(st.integers(min_value=-120, max_value=120))
 def test_around_midnight_in_daylight_saving_time_too(minutes):
     """In July Chicago is UTC-5 (CDT): its midnight is 05:00 UTC."""
-    now = datetime(2026, 7, 1, 5, 0, tzinfo=timezone.utc) + timedelta(minutes=minutes)
+    now = datetime(2026, 7, 1, 5, 0, tzinfo=UTC) + timedelta(minutes=minutes)
     assert today_in("America/Chicago", now) == (date(2026, 7, 1) if minutes >= 0
                                                  else date(2026, 6, 30))
 

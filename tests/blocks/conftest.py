@@ -6,7 +6,6 @@ import pytest
 
 from tests.dates import today
 
-
 HOME = "IL0101"    # the patron's home library: cards start 20001
 LEND = "IL0102"    # a lending library that bills and asks for blocks
 LEND2 = "IL0103"   # another lending library

@@ -143,7 +143,7 @@ def test_a_request_racing_the_payment_of_its_only_bill_never_outlives_the_bill(r
     """R8: the request is refused as bill_not_unpaid, or opened and withdrawn by the payment;
     never left requested for a bill already paid."""
     parties = racer.parties
-    for round_ in range(ROUNDS):
+    for _ in range(ROUNDS):
         card = next(racer.cards)
         parties.federation.register(HOME, card)
         bill_id = parties.bill(card=card)

@@ -14,8 +14,14 @@ from datetime import timedelta
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import (Bundle, RuleBasedStateMachine, invariant, precondition, rule,
-                                 run_state_machine_as_test)
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from app.blocks.models import STATES
 from app.timestamps import today_in
@@ -111,8 +117,9 @@ def make_machine(federation):
                 assert response.get_json()["status"] == target
                 self.block_state[block_id][2] = target
                 if target == "refused":
-                    for bill_id in covered:
-                        self.bill_state[bill_id][2] = "home_library"  # R8
+                    for bill_id in covered:  # R8: liable for the covered bills still unpaid
+                        if self.bill_state[bill_id][1] not in SETTLED:
+                            self.bill_state[bill_id][2] = "home_library"
 
         @rule(block=blocks, by=st.sampled_from(["HOME", *LENDERS]))
         def honor(self, block, by):

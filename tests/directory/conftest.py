@@ -6,7 +6,6 @@ import pytest
 
 from tests.dates import days_ago
 
-
 BASE_POLICY = {
     "reviewed_on": None,  # filled in by policy(): recent, so not stale
     "reciprocal_borrowing": {

@@ -28,7 +28,8 @@ JCLS_000 = {
                 "item is ready; there is no standard time frame. Not following the ILL policies "
                 "may cost ILL and borrowing privileges."),
         },
-        "notes": "Interlibrary loan is available during Limited Services; processing may be slower.",
+        "notes": ("Interlibrary loan is available during Limited Services; processing may be "
+                  "slower."),
     },
 }
 

@@ -5,8 +5,8 @@ from sqlalchemy import func, select
 
 from app.bills.models import Bill
 from app.extensions import db
-from tests.directory.conftest import policy
 from tests.dates import days_ago
+from tests.directory.conftest import policy
 from tests.problems import assert_problem
 
 

@@ -16,8 +16,8 @@ import pytest
 from app import create_app
 from app.extensions import db
 from tests.conftest import IN_CI, Federation, base_config
-from tests.directory.conftest import Directory, policy
 from tests.dates import days_ago
+from tests.directory.conftest import Directory, policy
 from tests.serving import served
 
 CHROMIUM = "/usr/bin/chromium"

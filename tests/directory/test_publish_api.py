@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from app.directory.models import PolicyVersion
 from app.events.models import Event
 from app.extensions import db
-from tests.directory.conftest import policy
 from tests.dates import days_ago
+from tests.directory.conftest import policy
 from tests.problems import assert_problem
 
 

@@ -8,8 +8,8 @@ from datetime import datetime, time, timedelta
 from werkzeug.http import http_date
 
 from app.directory import rules
+from tests.dates import FEDERATION_TZ, days_ago, today
 from tests.directory.conftest import policy
-from tests.dates import days_ago, FEDERATION_TZ, today
 from tests.problems import assert_problem
 
 STALE = days_ago(400).isoformat()
@@ -151,8 +151,8 @@ def test_a_visitor_s_question_is_answered_from_the_published_policy(directory):
     assert (dvd["may_borrow"], dvd["items_at_a_time"], dvd["loan_days"], dvd["renewals"]) == (
         True, 2, 7, 0)
     assert dvd["answer"] == ("Yes. As a patron of another member library you may borrow DVDs "
-                             "at Prairie Public Library, up to 2 at a time (5 items in all), for 1 week, "
-                             "with no renewals.")
+                             "at Prairie Public Library, up to 2 at a time (5 items in all), "
+                             "for 1 week, with no renewals.")
     assert "Register in person at the desk before your first loan." in dvd["conditions"]
     refused = directory.get("/IL0002/answers?format=dvd").get_json()
     assert refused["may_borrow"] is False and refused["answer"].startswith("No.")

@@ -4,8 +4,13 @@ published through the API and the directory shows back every field, compared one
 import pytest
 
 from app.directory.rules import flatten
-from tests.directory.reference_policies import (JCLS_000, JJAY_003, REFERENCE_POLICIES,
-                                                SLS_002, WOU_001)
+from tests.directory.reference_policies import (
+    JCLS_000,
+    JJAY_003,
+    REFERENCE_POLICIES,
+    SLS_002,
+    WOU_001,
+)
 
 
 def published_fields(value) -> dict:

@@ -1,10 +1,17 @@
 """The event feed over HTTP: every bill change is an event for each party, in order, with
 no gaps, no repeats, and ids only (R16)."""
 
-from tests.bills.conftest import CARD, CARD_PLAIN, in_print_item
-from tests.problems import PROBLEM
 # The bill tests' fixtures, shared: a fixture is found where the test module can see it.
-from tests.bills.conftest import count_rows, parties, patron, table_counts  # noqa: F401
+from tests.bills.conftest import (  # noqa: F401
+    CARD,
+    CARD_PLAIN,
+    count_rows,
+    in_print_item,
+    parties,
+    patron,
+    table_counts,
+)
+from tests.problems import PROBLEM
 
 ID_KEYS = {"bill_id", "payment_id", "dispute_id", "resolution_id"}
 

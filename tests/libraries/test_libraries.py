@@ -4,6 +4,7 @@ What a caller sees: status, the problem `code`, and the library as the API shows
 """
 
 from datetime import datetime
+
 from tests.problems import assert_problem
 
 LIBRARIES = "/api/v1/libraries"

@@ -163,8 +163,10 @@ def count_patrons(engine, library_id: int) -> int:
                                   {"id": library_id}).scalar_one()
 
 
+@pytest.mark.parametrize("interrupts", [1, 2], ids=["ctrl-c", "ctrl-c-twice"])
 def test_an_interrupted_import_can_be_run_again_to_finish(app, database_url, federation,
-                                                          home, tmp_path, patron_state):
+                                                          home, tmp_path, patron_state,
+                                                          interrupts):
     """Ctrl-C keeps every committed batch; the rerun counts those lines unchanged and the
     registry ends exactly as one clean import leaves it (API: safe to interrupt and rerun).
 
@@ -180,15 +182,19 @@ def test_an_interrupted_import_can_be_run_again_to_finish(app, database_url, fed
     engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
     process = flask_import(database_url, "IL0001", roster, app, batch=BATCH)
     try:
-        deadline = time.monotonic() + 60
+        # Wait on progress, not on the clock: the import either commits enough batches or
+        # ends, and either is seen here however loaded the machine is.
         while count_patrons(engine, ids["IL0001"]) < SIGNAL_AFTER:
             assert process.poll() is None, process.communicate()
-            assert time.monotonic() < deadline, "no batch committed within a minute"
             time.sleep(0.02)
-        process.send_signal(signal.SIGINT)
+        # Once: the batch in flight commits, then the import stops. Twice: it stops at once,
+        # whatever it was doing (a COPY, a commit), and the server rolls the batch back.
+        for _ in range(interrupts):
+            process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=60)
         assert process.returncode == 130, (out, err)
-        assert "Interrupted" in err and "run the same command again" in err
+        assert "Traceback" not in err, err
+        assert "Interrupted. Stored: " in err and "Run the same command again" in err
         kept = count_patrons(engine, ids["IL0001"])
         assert SIGNAL_AFTER <= kept < LINES and kept % BATCH == 0  # whole batches only
     finally:

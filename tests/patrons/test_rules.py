@@ -8,8 +8,15 @@ import pytest
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
-from app.patrons.rules import (CARD_MAX, InvalidCardNumber, card_hmac, last4, normalize_card,
-                               normalize_surname, surname_hmac)
+from app.patrons.rules import (
+    CARD_MAX,
+    InvalidCardNumber,
+    card_hmac,
+    last4,
+    normalize_card,
+    normalize_surname,
+    surname_hmac,
+)
 
 KEY = b"rules-test-key"
 ALNUM = "0123456789abcdefghijklmnopqrstuvwxyz"

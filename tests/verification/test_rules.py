@@ -5,8 +5,17 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.verification.rules import (DENYING, DOUBTFUL, ELIGIBLE, NOT_ELIGIBLE, REFER, CardFacts,
-                                    advice, decide, identity)
+from app.verification.rules import (
+    DENYING,
+    DOUBTFUL,
+    ELIGIBLE,
+    NOT_ELIGIBLE,
+    REFER,
+    CardFacts,
+    advice,
+    decide,
+    identity,
+)
 
 TODAY = date(2026, 11, 23)
 
@@ -26,8 +35,8 @@ facts_strategy = st.builds(
 
 def good(**changes) -> CardFacts:
     """A card in good standing, changed as asked."""
-    base = dict(home_participates=True, found=True, standing="good",
-                expires_on=TODAY + timedelta(days=30), identity="not_checked")
+    base = {"home_participates": True, "found": True, "standing": "good",
+            "expires_on": TODAY + timedelta(days=30), "identity": "not_checked"}
     return CardFacts(**{**base, **changes})
 
 

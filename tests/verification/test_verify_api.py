@@ -1,6 +1,6 @@
 """Card verification through the HTTP API, on SQLite and PostgreSQL (R1, R2, R14-R16, R19)."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import inspect, select
@@ -40,7 +40,7 @@ def test_a_patron_in_good_standing_is_eligible_with_the_home_contact(fed):
     assert body["expires_on"] == "2099-01-31"
     assert body["identity"] == "not_checked" and body["source"] == "registry"
     checked_at = datetime.fromisoformat(body["checked_at"].replace("Z", "+00:00"))
-    assert abs((datetime.now(timezone.utc) - checked_at).total_seconds()) < 300
+    assert abs((datetime.now(UTC) - checked_at).total_seconds()) < 300
 
 
 def test_the_answer_discloses_nothing_beyond_the_contract(fed):
@@ -210,7 +210,7 @@ def test_each_verification_is_counted_per_lender_home_and_month_without_the_card
 def test_expiry_uses_the_calendar_date_in_the_federation_time_zone(fed, app):
     """R9/R2: at 03:30 UTC on 24 November it is still 23 November in Chicago."""
     fed.register("HOME", "2000100000011", expires_on="2026-11-23")
-    now = datetime(2026, 11, 24, 3, 30, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 24, 3, 30, tzinfo=UTC)
     from app.timestamps import today_in
 
     with app.app_context():

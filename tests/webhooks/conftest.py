@@ -59,7 +59,7 @@ class Receiver:
     def handle(self, request, body: bytes) -> None:
         """Verify, record and answer one delivery."""
         path = request.path
-        headers = {name: value for name, value in request.headers.items()}
+        headers = dict(request.headers.items())
         message_id = headers.get("webhook-id", "")
         with self.lock:
             if self.in_flight.get(message_id):

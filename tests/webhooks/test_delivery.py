@@ -2,7 +2,7 @@
 dead-lettered, disabled and resumed (the worker run in-process, one claim at a time)."""
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -225,7 +225,7 @@ def test_a_block_request_reaches_the_home_library_by_push(federation, hooks, wor
     hooks.create("IL0711", "/home")
     bill = hooks.client.post("/api/v1/bills", headers=federation.headers("IL0712"), json={
         "card_number": "207110000001", "home_library": "IL0711",
-        "infraction_date": (datetime.now(timezone.utc) - timedelta(days=20)).date().isoformat(),
+        "infraction_date": (datetime.now(UTC) - timedelta(days=20)).date().isoformat(),
         "items": [{"title": "Atlas", "barcode": "1", "format": "book", "kind": "lost",
                    "in_print": True, "list_price_cents": 1500}]})
     assert bill.status_code == 201, bill.get_json()

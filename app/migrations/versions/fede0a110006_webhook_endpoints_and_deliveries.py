@@ -5,9 +5,8 @@ Revises: d1ec70a10005
 Create Date: 2026-11-24 10:27:13.852029
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'fede0a110006'

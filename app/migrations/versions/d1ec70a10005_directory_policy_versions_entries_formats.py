@@ -5,9 +5,8 @@ Revises: 9194e1bec484
 Create Date: 2026-11-24 10:29:40.469872
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'd1ec70a10005'

@@ -5,9 +5,8 @@ Revises:
 Create Date: 2026-11-23 19:27:23.760843
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '84490dac18eb'

@@ -5,9 +5,8 @@ Revises: 67dbebddd3aa
 Create Date: 2026-11-23 19:55:43.509509
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '9194e1bec484'

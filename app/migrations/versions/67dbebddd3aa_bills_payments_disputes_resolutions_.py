@@ -5,9 +5,8 @@ Revises: 84490dac18eb
 Create Date: 2026-11-23 19:47:54.273590
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '67dbebddd3aa'
