@@ -10,7 +10,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from flask import g, request
+from flask import request
 from sqlalchemy import bindparam, select
 
 from app.errors import ForbiddenError, UnauthorizedError
@@ -84,11 +84,6 @@ def authenticate(header: str | None) -> Caller:
                   library_code=row.code)
 
 
-def current_caller() -> Caller:
-    """The caller of the current request (authenticated by `requires`)."""
-    return g.caller
-
-
 def requires(*roles: str):
     """Decorate a view: authenticate, check the role, and pass on the Caller as `caller`."""
 
@@ -99,7 +94,6 @@ def requires(*roles: str):
             if caller.role not in roles:
                 who = "the federation office" if "admin" in roles else "a member library"
                 raise ForbiddenError(f"Only {who} may do this.", code="forbidden_role")
-            g.caller = caller
             return view(*args, caller=caller, **kwargs)
 
         return wrapper

@@ -11,7 +11,6 @@ TRANSITIONS = {
 }
 # Who may take each action: the home library answers, the requester releases or withdraws.
 ACTORS = {"honor": "home", "refuse": "home", "withdraw": "requester", "release": "requester"}
-SETTLED_BILL_STATES = ("paid", "resolved", "void")
 
 
 def next_state(action: str, state: str) -> str | None:

@@ -160,11 +160,6 @@ class MemberIndex:
         return found[1:] if own_code else found
 
 
-def named_libraries(text: str, others: dict[str, str]) -> list[str]:
-    """The codes of other member libraries a text names, by code or by full name (R3)."""
-    return MemberIndex(others).named(text)
-
-
 def validate_policy(policy: dict, *, library_type: str, membership: str,
                     others, own_code: str | None = None) -> Verdict:
     """Check a loaded policy against R1, R3, R4, R11 and R18; `others`: code -> name."""
