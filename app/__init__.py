@@ -13,6 +13,9 @@ from app.extensions import api, db, migrate
 
 def create_app(test_config: dict | None = None, *, instance_path: str | None = None) -> Flask:
     """Build the app: config -> extensions -> blueprints -> error handlers -> CLI."""
+    # An installed package has no checkout to hold instance/: RECIPROCITY_INSTANCE_PATH says
+    # where its database, secrets and demo keys live (Flask's default otherwise).
+    instance_path = instance_path or os.environ.get("RECIPROCITY_INSTANCE_PATH") or None
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
     app.config.from_object(config_module.Defaults)
     os.makedirs(app.instance_path, exist_ok=True)

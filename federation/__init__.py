@@ -4,21 +4,23 @@
 feed, webhook endpoints); `webhooks.Verifier` checks the signed deliveries a member's receiver gets.
 """
 
+from __future__ import annotations
+
 from federation.client import (
-                               Bill,
-                               Block,
-                               Client,
-                               Delivery,
-                               DirectoryEntry,
-                               Endpoint,
-                               Event,
-                               HomeLibrary,
-                               ImportSummary,
-                               Patron,
-                               Payment,
-                               PublishedPolicy,
-                               Resolution,
-                               Verification,
+    Bill,
+    Block,
+    Client,
+    Delivery,
+    DirectoryEntry,
+    Endpoint,
+    Event,
+    HomeLibrary,
+    ImportSummary,
+    Patron,
+    Payment,
+    PublishedPolicy,
+    Resolution,
+    Verification,
 )
 from federation.errors import FederationError, ProblemError, TransportError
 from federation.webhooks import Verifier, WebhookVerificationError

@@ -8,13 +8,15 @@ retry, so the service does the work once. Other actions (honor, void, pay withou
 are never retried: the caller decides.
 """
 
+from __future__ import annotations
+
 import random
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
-from typing import IO, Any, get_type_hints
+from typing import IO, Any
 
 import requests
 
@@ -59,17 +61,16 @@ def _instant(value: str | None) -> datetime | None:
 
 def _build(cls, data: dict):
     """A result dataclass from an answer: known fields converted, the whole answer in `raw`."""
-    hints = get_type_hints(cls)
     values = {}
     for item in fields(cls):
         if item.name == "raw":
             continue
         value = data.get(item.name)
-        kind = hints[item.name]
-        if value is not None and date in getattr(kind, "__args__", (kind,)) and \
-                isinstance(value, str):
+        # Annotations stay strings (postponed evaluation), so this runs on Python 3.9 too.
+        kinds = {part.strip() for part in str(item.type).split("|")}
+        if value is not None and "date" in kinds and isinstance(value, str):
             value = date.fromisoformat(value)
-        elif value is not None and datetime in getattr(kind, "__args__", (kind,)):
+        elif value is not None and "datetime" in kinds:
             value = _instant(value)
         elif isinstance(value, list):
             value = tuple(value)

@@ -1,5 +1,7 @@
 """Errors a member's system sees: the service's problem details, or the network failing."""
 
+from __future__ import annotations
+
 
 class FederationError(Exception):
     """Anything that went wrong talking to the service."""

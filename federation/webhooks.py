@@ -12,6 +12,8 @@ Both sides live here so that they cannot drift apart: the service signs with `si
 verify with `Verifier`. Like the rest of `federation/`, this never imports Flask or `app`.
 """
 
+from __future__ import annotations
+
 import base64
 import binascii
 import hashlib

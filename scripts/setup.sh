@@ -40,10 +40,16 @@ setup_venv() {
             "$python" -m venv .venv
         fi
     fi
-    local stamp=".venv/.installed-${extras:-base}"
-    if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+    # The exact versions in the lock file, then the server and the member SDK from this
+    # checkout (editable, without resolving again).
+    local stamp=".venv/.installed-${extras:-base}" lock=requirements.lock
+    [ -z "$extras" ] || lock="requirements-${extras}.lock"
+    if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ "$lock" -nt "$stamp" ] ||
+        [ federation/pyproject.toml -nt "$stamp" ]; then
         .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
-        .venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extras:+[$extras]}"
+        .venv/bin/python -m pip install -q --disable-pip-version-check -r "$lock"
+        .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps \
+            -e ./federation -e .
         touch "$stamp"
     fi
 }

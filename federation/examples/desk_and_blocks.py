@@ -2,6 +2,9 @@
 block requests as they arrive, signed, at this receiver. Run: python -m
 federation.examples.desk_and_blocks CARD (with RECIPROCITY_API, RECIPROCITY_KEY and
 RECIPROCITY_WEBHOOK_SECRET set; PORT defaults to 8088)."""
+
+from __future__ import annotations
+
 import os
 import sys
 from http.server import BaseHTTPRequestHandler, HTTPServer
