@@ -22,7 +22,7 @@ def _honored(kind: str):
                           Block.kind == kind).label(kind)
 
 
-# The hot path selects only what the rules need (STYLE 7), by unique indexes, in one round
+# The hot path selects only what the rules need, by unique indexes, in one round
 # trip: the home library, its patron with this card (if any), whether the card was replaced,
 # and the two EXISTS over the (patron_id, status) index of blocks. Measured (bench/README.md):
 # one statement instead of two or three took 5-18% off a verification's server CPU.

@@ -118,7 +118,7 @@ def test_demo_cards_are_14_digit_codabar_numbers_with_a_luhn_check_digit():
 
 
 def test_the_demo_has_bills_in_every_state_with_their_events(loaded):
-    """Issue 3: open (one paid in part), disputed, paid, resolved and void."""
+    """Bills in every state: open (one paid in part), disputed, paid, resolved and void."""
     from app.bills.models import Bill
     from app.events.models import Event
 
@@ -136,7 +136,8 @@ def test_the_demo_has_bills_in_every_state_with_their_events(loaded):
 
 
 def test_the_demo_has_blocks_in_every_state_and_verification_shows_them(loaded):
-    """Issue 4: requested (one overdue), honored, refused, withdrawn and released (R8)."""
+    """Blocks in every state: requested (one overdue), honored, refused, withdrawn and
+    released (R8)."""
     app, _, env, _ = loaded
     client = app.test_client()
     home = {"Authorization": f"Bearer {env['DEMO_HOME_KEY']}"}
@@ -161,7 +162,7 @@ def test_the_demo_has_blocks_in_every_state_and_verification_shows_them(loaded):
 
 
 def test_every_demo_library_publishes_a_varied_policy_once(loaded):
-    """Issue 5: a policy per library, caps 2-10, some excluding DVDs, R11-marked fees, some
+    """Policies: a policy per library, caps 2-10, some excluding DVDs, R11-marked fees, some
     stale (R5), some late nonresident reports (R18); loading again adds no version."""
     from app.directory.models import DirectoryEntry, PolicyVersion
 

@@ -1,4 +1,4 @@
-"""Webhook endpoints and the delivery attempts log (issue 6: signed push delivery of events)
+"""Webhook endpoints and the delivery attempts log (signed push delivery of events)
 
 Revision ID: fede0a110006
 Revises: d1ec70a10005
