@@ -24,7 +24,7 @@ from tests.serving import served
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 # The pages that run, in the order a reader follows them (later pages use earlier variables).
-SEQUENCE = ["tour.md", "directory.md"]
+SEQUENCE = ["tour.md", "directory.md", "webhooks.md"]
 FENCE = re.compile(r"^```([\w-]*)([^\n]*)\n(.*?)^```\s*$", re.MULTILINE | re.DOTALL)
 MARKER = "@@@ block done @@@"
 
@@ -45,6 +45,17 @@ def blocks(page: str) -> list[Block]:
     source = (DOCS / page).read_text()
     return [Block(page, source.count("\n", 0, m.start()) + 1, m.group(1), m.group(2).strip(),
                   m.group(3)) for m in FENCE.finditer(source)]
+
+
+def files(pages: list[str]) -> dict[str, str]:
+    """The files the pages ask the reader to save (a block marked `file=NAME`)."""
+    found = {}
+    for page in pages:
+        for block in blocks(page):
+            name = re.search(r"file=(\S+)", block.flags)
+            if name:
+                found[name.group(1)] = block.text
+    return found
 
 
 def steps(pages: list[str]) -> list[tuple[Block, Block | None]]:
@@ -125,7 +136,8 @@ def demo_site(tmp_path_factory):
     url = f"sqlite:///{instance / 'reciprocity.db'}"
     migrate_to_head(url)
     app = create_app({"DATABASE_URL": url, "HMAC_KEY": HMAC_KEY, "SECRET_KEY": "docs",
-                      "TRAFFIC_FLUSH_SECONDS": 0}, instance_path=str(instance))
+                      "TRAFFIC_FLUSH_SECONDS": 0, "WEBHOOK_ALLOW_LOOPBACK": True},
+                     instance_path=str(instance))
     with app.app_context():
         load_demo(app, scale=0, echo=lambda line: None)
     os.symlink(ROOT / ".venv", folder / ".venv", target_is_directory=True)
@@ -135,15 +147,23 @@ def demo_site(tmp_path_factory):
         db.engine.dispose()
 
 
-def test_the_tour_and_the_directory_pages_run_as_written(demo_site):
-    """Every command of the tour and the directory page works, and answers what they show."""
+def test_the_tour_directory_and_webhook_pages_run_as_written(demo_site):
+    """Every command of these pages works in order, and answers what the pages show."""
+    from tests.conftest import HMAC_KEY
+
     folder, root = demo_site
     plan = steps(SEQUENCE)
     assert len(plan) > 20, "the pages lost their commands"
-    script = ["set -e"]  # as a reader's shell runs them: `curl ... | head -3` is fine
+    for name, text in files(SEQUENCE).items():
+        (folder / name).write_text(text)
+    # Without pipefail, as a reader's shell runs them (`curl ... | head -3` is fine); the
+    # pages' `reciprocity` commands use this demo's instance folder and database.
+    script = ["set -e", f"export RECIPROCITY_INSTANCE_PATH={folder / 'instance'}",
+              f"export RECIPROCITY_HMAC_KEY={HMAC_KEY}"]
     for block, _ in plan:
         text = re.sub(r"http://127\.0\.0\.1:50\d\d", root, block.text)
         script += [text, f"echo '{MARKER}'"]
+    script.append("kill $(jobs -p) 2>/dev/null || true")  # servers the pages started
     done = subprocess.run(["bash", "-c", "\n".join(script)], cwd=folder, capture_output=True,
                           text=True, timeout=600, env={**os.environ, "PYTHONPATH": ""})
     outputs = done.stdout.split(MARKER + "\n")
