@@ -8,7 +8,7 @@ import pytest
 from app import create_app
 from app.extensions import db
 
-# The contract's paths and methods (shared/API.md) for the parts built so far.
+# The v1 contract's paths and methods, as published to members.
 CONTRACT = {
     "/healthz": {"get"},
     "/readyz": {"get"},
