@@ -31,7 +31,11 @@ class Defaults:
 
     # Largest request body accepted, except roster imports which stream (413 beyond).
     MAX_CONTENT_LENGTH = 1024 * 1024
-    IMPORT_MAX_BYTES = 4 * 1024 * 1024 * 1024
+    # A roster sent over HTTP: at most this many bytes and lines per request (413 beyond; 0
+    # lifts the line cap). The largest Illinois public library has about 1.4 million
+    # registered borrowers; the command-line import has no cap.
+    IMPORT_MAX_BYTES = 256 * 1024 * 1024
+    IMPORT_MAX_LINES = 2_000_000
     IMPORT_BATCH_SIZE = 2000
 
     # Verifications allowed per key per minute, with a burst of the same size; 0 disables.
@@ -47,6 +51,8 @@ class Defaults:
     # Push delivery of events (app/webhooks). Loopback targets (127.0.0.0/8, ::1, and plain
     # http to them) are refused unless allowed: tests and local development allow them.
     WEBHOOK_ALLOW_LOOPBACK = False
+    # Ports an endpoint URL may name; the office may add others (8443, ...) here.
+    WEBHOOK_ALLOWED_PORTS = [443]
     WEBHOOK_TIMEOUT = 10  # seconds per delivery attempt
     WEBHOOK_SECRET_ROTATION_HOURS = 24  # how long the previous secret also signs
     # Seconds before the next try after the 1st, 2nd, ... consecutive failure (full jitter):
