@@ -38,8 +38,23 @@ class Defaults:
     IMPORT_MAX_LINES = 2_000_000
     IMPORT_BATCH_SIZE = 2000
 
-    # Verifications allowed per key per minute, with a burst of the same size; 0 disables.
-    VERIFY_RATE_LIMIT = 120
+    # Rate limits per key and route family (app/ratelimit.py): an int is per minute, a string
+    # is in the limits notation ("10/hour", "100/minute;2000/day"); 0 turns one off. Counted
+    # in a moving window shared by every worker and host when the storage is Redis.
+    VERIFY_RATE_LIMIT = 120    # card verifications
+    CARD_RATE_LIMIT = 120      # every other request with a card number (blocks, bills, patrons)
+    IMPORT_RATE_LIMIT = "20/hour"  # roster imports
+    WRITE_RATE_LIMIT = 600     # other changes
+    READ_RATE_LIMIT = 1200     # reads with a key
+    PUBLIC_RATE_LIMIT = 600    # requests without a key, per client address
+    RATELIMIT_ENABLED = True
+    # memory:// counts per process (one worker); redis://host:6379/0 shares the counts.
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_STORAGE_OPTIONS: dict = {}
+    RATELIMIT_STRATEGY = "moving-window"
+    # When the storage cannot be reached: True serves without limits and logs a warning per
+    # request; False refuses every limited request with 503 until it is back.
+    RATELIMIT_FAIL_OPEN = True
 
     # Verification counts for the traffic survey (R19) are written at most this many seconds
     # apart per process (and at exit); 0 writes each at once. See app/verification/traffic.py.
