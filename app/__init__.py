@@ -32,12 +32,12 @@ def create_app(test_config: dict | None = None, *, instance_path: str | None = N
     api.init_app(app)
     _register_blueprints(app)
 
+    # Rate limits first: a refused request costs no body parsing and no database work.
+    from app.ratelimit import init_rate_limits
+    init_rate_limits(app)
+
     from app.errors import register_error_handlers
     register_error_handlers(app)
-
-    from app.verification.ratelimit import TokenBucketLimiter
-    app.extensions["reciprocity.verify_limiter"] = TokenBucketLimiter(
-        int(app.config["VERIFY_RATE_LIMIT"]))
 
     _start_traffic_buffer(app)
 

@@ -61,12 +61,25 @@ def patrons():
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=False))
 @click.option("--format", "fmt", type=click.Choice(["csv", "ndjson"]), default=None,
               help="Default: from the file name (.csv, .ndjson or .jsonl).")
+@click.option("--encoding", default="utf-8", show_default=True,
+              help="The file's character encoding: utf-8 (with or without a byte order mark), "
+                   "windows-1252, latin-1, ...")
 @with_appcontext
-def patrons_import(code, file, fmt):
+def patrons_import(code, file, fmt, encoding):
     """Import a roster FILE (CSV or NDJSON) for library CODE; safe to interrupt and rerun."""
     from app.libraries.service import get_library
-    from app.patrons.roster import READERS, RosterFormatError
+    from app.patrons.roster import (
+        READERS,
+        RosterFormatError,
+        UnsupportedEncodingError,
+        roster_encoding,
+    )
     from app.patrons.service import import_roster
+
+    try:
+        encoding = roster_encoding(encoding)
+    except UnsupportedEncodingError as error:
+        raise click.BadParameter(str(error), param_hint="--encoding") from None
 
     if fmt is None:
         fmt = "csv" if file.lower().endswith(".csv") else (
@@ -85,7 +98,6 @@ def patrons_import(code, file, fmt):
             length=size, label=f"Importing {os.path.basename(file)} for {code}",
             show_eta=True, show_percent=True, file=sys.stderr if seekable else io.StringIO()
     ) as bar:
-        text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
         done = 0
         committed = None  # the running summary as of the last committed batch
         stop_requested = False
@@ -109,7 +121,7 @@ def patrons_import(code, file, fmt):
 
         previous = signal.signal(signal.SIGINT, on_interrupt)
         try:
-            summary = import_roster(library.id, READERS[fmt](text),
+            summary = import_roster(library.id, READERS[fmt](raw, encoding),
                                     current_app.config["HMAC_KEY"].encode("utf-8"),
                                     batch_size=current_app.config["IMPORT_BATCH_SIZE"],
                                     on_batch=on_batch)

@@ -31,11 +31,30 @@ class Defaults:
 
     # Largest request body accepted, except roster imports which stream (413 beyond).
     MAX_CONTENT_LENGTH = 1024 * 1024
-    IMPORT_MAX_BYTES = 4 * 1024 * 1024 * 1024
+    # A roster sent over HTTP: at most this many bytes and lines per request (413 beyond; 0
+    # lifts the line cap). The largest Illinois public library has about 1.4 million
+    # registered borrowers; the command-line import has no cap.
+    IMPORT_MAX_BYTES = 256 * 1024 * 1024
+    IMPORT_MAX_LINES = 2_000_000
     IMPORT_BATCH_SIZE = 2000
 
-    # Verifications allowed per key per minute, with a burst of the same size; 0 disables.
-    VERIFY_RATE_LIMIT = 120
+    # Rate limits per key and route family (app/ratelimit.py): an int is per minute, a string
+    # is in the limits notation ("10/hour", "100/minute;2000/day"); 0 turns one off. Counted
+    # in a moving window shared by every worker and host when the storage is Redis.
+    VERIFY_RATE_LIMIT = 120    # card verifications
+    CARD_RATE_LIMIT = 120      # every other request with a card number (blocks, bills, patrons)
+    IMPORT_RATE_LIMIT = "20/hour"  # roster imports
+    WRITE_RATE_LIMIT = 600     # other changes
+    READ_RATE_LIMIT = 1200     # reads with a key
+    PUBLIC_RATE_LIMIT = 600    # requests without a key, per client address
+    RATELIMIT_ENABLED = True
+    # memory:// counts per process (one worker); redis://host:6379/0 shares the counts.
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_STORAGE_OPTIONS: dict = {}
+    RATELIMIT_STRATEGY = "moving-window"
+    # When the storage cannot be reached: True serves without limits and logs a warning per
+    # request; False refuses every limited request with 503 until it is back.
+    RATELIMIT_FAIL_OPEN = True
 
     # Verification counts for the traffic survey (R19) are written at most this many seconds
     # apart per process (and at exit); 0 writes each at once. See app/verification/traffic.py.
@@ -47,6 +66,8 @@ class Defaults:
     # Push delivery of events (app/webhooks). Loopback targets (127.0.0.0/8, ::1, and plain
     # http to them) are refused unless allowed: tests and local development allow them.
     WEBHOOK_ALLOW_LOOPBACK = False
+    # Ports an endpoint URL may name; the office may add others (8443, ...) here.
+    WEBHOOK_ALLOWED_PORTS = [443]
     WEBHOOK_TIMEOUT = 10  # seconds per delivery attempt
     WEBHOOK_SECRET_ROTATION_HOURS = 24  # how long the previous secret also signs
     # Seconds before the next try after the 1st, 2nd, ... consecutive failure (full jitter):

@@ -1,10 +1,11 @@
 """Extensions, created unbound and bound to the app in the factory."""
 
 from flask_migrate import Migrate
-from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from app.openapi import ProblemApi, ProblemResponsesPlugin
 
 
 class Base(DeclarativeBase):
@@ -23,4 +24,4 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
-api = Api()
+api = ProblemApi(spec_kwargs={"extra_plugins": [ProblemResponsesPlugin()]})

@@ -185,6 +185,7 @@ def app_env(url: str, **extra: str) -> dict:
     env = dict(os.environ)
     env.update({"RECIPROCITY_DATABASE_URL": url, "RECIPROCITY_HMAC_KEY": HMAC_KEY,
                 "RECIPROCITY_SECRET_KEY": SECRET_KEY, "RECIPROCITY_VERIFY_RATE_LIMIT": "0",
+                "RECIPROCITY_RATELIMIT_ENABLED": "false",
                 "PYTHONPATH": REPO + os.pathsep + BENCH_DIR, **extra})
     return env
 
@@ -199,11 +200,11 @@ def migrate(url: str) -> None:
 
 
 def make_app(url: str):
-    """The app, configured as the servers are (same key, rate limit off)."""
+    """The app, configured as the servers are (same key, rate limits off)."""
     from app import create_app
 
     return create_app({"DATABASE_URL": url, "HMAC_KEY": HMAC_KEY, "SECRET_KEY": SECRET_KEY,
-                       "VERIFY_RATE_LIMIT": 0})
+                       "VERIFY_RATE_LIMIT": 0, "RATELIMIT_ENABLED": False})
 
 
 def admit_federation(url: str, homes: int, with_key: bool = True) -> tuple[list[int], str | None]:

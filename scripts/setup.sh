@@ -50,6 +50,12 @@ setup_venv() {
         .venv/bin/python -m pip install -q --disable-pip-version-check -r "$lock"
         .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps \
             -e ./federation -e .
+        # A lock file that lags behind pyproject.toml leaves a dependency out: say so now.
+        .venv/bin/python -m pip check -q >/dev/null || {
+            .venv/bin/python -m pip check >&2
+            echo "The lock file does not satisfy pyproject.toml: run bash scripts/lock." >&2
+            exit 1
+        }
         touch "$stamp"
     fi
 }

@@ -36,7 +36,8 @@ BACKENDS = ["sqlite", "postgresql"]
 def base_config(url: str, **extra) -> dict:
     """The config every test app starts from."""
     return {"TESTING": True, "DATABASE_URL": url, "HMAC_KEY": HMAC_KEY,
-            "SECRET_KEY": "test", "VERIFY_RATE_LIMIT": 0, "TRAFFIC_FLUSH_SECONDS": 0, **extra}
+            "SECRET_KEY": "test", "VERIFY_RATE_LIMIT": 0, "RATELIMIT_ENABLED": False,
+            "TRAFFIC_FLUSH_SECONDS": 0, **extra}
 
 
 def migrate_to_head(url: str) -> None:

@@ -1,6 +1,7 @@
 """Every error is RFC 9457 problem details (`application/problem+json`) with a stable `code`,
 never a 500 for anything a caller sent, and a request that fails changes nothing."""
 
+import io
 import json
 import re
 from datetime import date, timedelta
@@ -62,6 +63,52 @@ def test_an_oversized_body_is_a_413_and_admits_nothing(federation):
     response = federation.client.post(LIBRARIES, json=body, headers=federation.headers())
     assert_problem(response, 413, "payload_too_large")
     assert library_codes(federation) == []
+
+
+def test_an_oversized_chunked_body_is_a_413_not_a_malformed_400(federation):
+    """A body without Content-Length (Transfer-Encoding: chunked) is cut at the limit by the
+    server: the answer says it was too large, not that the JSON was broken."""
+    body = json.dumps({"code": "IL0009", "name": "x" * (20 * 1024 * 1024), "type": "public",
+                       "membership": "full"}).encode()
+    response = federation.client.post(
+        LIBRARIES, input_stream=io.BytesIO(body), environ_overrides={"wsgi.input_terminated": True},
+        headers={**federation.headers(), "Content-Type": "application/json",
+                 "Transfer-Encoding": "chunked"})
+    assert_problem(response, 413, "payload_too_large")
+    assert library_codes(federation) == []
+
+
+@pytest.mark.parametrize("content_type, raw", [
+    ("text/plain", b'{"code": "IL0009", "name": "x", "type": "public", "membership": "full"}'),
+    ("application/x-www-form-urlencoded", b"code=IL0009&name=x&type=public&membership=full"),
+    ("multipart/form-data; boundary=b", b"--b\r\nContent-Disposition: form-data; "
+                                         b'name="code"\r\n\r\nIL0009\r\n--b--\r\n'),
+    (None, b'{"code": "IL0009"}'),
+])
+def test_a_body_that_is_not_json_is_a_415_naming_what_the_route_reads(federation, content_type,
+                                                                      raw):
+    """Not a 422 blaming fields the caller did send, only in the wrong form."""
+    headers = federation.headers()
+    if content_type:
+        headers["Content-Type"] = content_type
+    response = federation.client.post(LIBRARIES, data=raw, headers=headers)
+    body = assert_problem(response, 415, "unsupported_media_type")
+    assert "application/json" in body["detail"]
+    assert response.headers["Accept-Post"] == "application/json"
+    assert library_codes(federation) == []
+
+
+def test_a_json_body_with_a_charset_or_a_json_suffix_type_is_read(federation):
+    """application/json; charset=utf-8 and application/merge-patch+json are JSON."""
+    response = federation.client.post(
+        LIBRARIES, data=json.dumps({"code": "IL0009", "name": "Nine", "type": "public",
+                                    "membership": "full"}),
+        headers={**federation.headers(), "Content-Type": "application/json; charset=utf-8"})
+    assert response.status_code == 201, response.get_json()
+    response = federation.client.patch(
+        f"{LIBRARIES}/IL0009", data=json.dumps({"name": "Nine Again"}),
+        headers={**federation.headers(), "Content-Type": "application/merge-patch+json"})
+    assert response.status_code == 200, response.get_json()
 
 
 def test_malformed_json_is_a_400(federation):

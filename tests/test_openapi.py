@@ -126,3 +126,53 @@ def test_directory_reads_need_no_key_and_document_the_vocabulary(spec):
     assert {"200", "201", "422"} <= set(put["responses"])
     borrowing = spec["components"]["schemas"]["ReciprocalBorrowing"]["properties"]
     assert borrowing["excluded_formats"]["items"]["enum"] == list(VOCABULARY)
+
+
+def test_the_directorys_query_parameters_are_documented_with_its_conditional_headers(spec):
+    """The filters a reader can use are in the document, beside If-None-Match (R5, R18)."""
+    for path in ("/api/v1/directory", "/api/v1/directory.csv"):
+        names = {(p["in"], p["name"]) for p in spec["paths"][path]["get"]["parameters"]}
+        for name in ("q", "type", "county", "system", "lends_format", "nonresident_cards",
+                     "stale"):
+            assert ("query", name) in names, (path, name)
+        assert {("header", "If-None-Match"), ("header", "If-Modified-Since")} <= names
+    listed = {(p["in"], p["name"]) for p in spec["paths"]["/api/v1/directory"]["get"][
+        "parameters"]}
+    assert {("query", "limit"), ("query", "cursor")} <= listed
+
+
+def _resolve(spec, response: dict) -> dict:
+    """A response object, following a $ref into components."""
+    ref = response.get("$ref")
+    return spec["components"]["responses"][ref.rsplit("/", 1)[1]] if ref else response
+
+
+def test_every_error_is_documented_as_problem_json_with_a_code(spec):
+    """Errors are served as application/problem+json with `code`: documented as served."""
+    problem = spec["components"]["schemas"]["Problem"]
+    assert {"type", "title", "status", "detail", "code"} <= set(problem["required"])
+    assert "Error" not in spec["components"]["schemas"]
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            if method not in HTTP_METHODS:
+                continue
+            for status, response in operation["responses"].items():
+                if status == "default" or int(status) >= 400:
+                    content = _resolve(spec, response).get("content", {})
+                    assert list(content) == ["application/problem+json"], (path, method, status)
+
+
+def test_every_limited_operation_documents_429_with_its_headers(spec):
+    """Rate limits (app/ratelimit.py): 429 with Retry-After and the draft's RateLimit fields;
+    health checks are never limited."""
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            if method not in HTTP_METHODS:
+                continue
+            if path in ("/healthz", "/readyz"):
+                assert "429" not in operation["responses"]
+                continue
+            response = _resolve(spec, operation["responses"]["429"])
+            assert {"Retry-After", "RateLimit", "RateLimit-Policy"} <= set(response["headers"])
+            if "requestBody" in operation:
+                assert {"413", "415"} <= set(operation["responses"]), (path, method)

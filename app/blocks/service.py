@@ -12,7 +12,7 @@ covers first.
 from collections.abc import Callable
 from datetime import date
 
-from sqlalchemy import and_, case, exists, or_, select, update
+from sqlalchemy import case, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -56,32 +56,38 @@ def request_block(requester_id: int, data: dict, key: bytes, today: date, due_da
     if home.id == requester_id:
         raise RuleError("A library blocks its own patrons in its own system.",
                         code="own_patron", errors={"home_library": "This is your own library."})
-    patron = _patron(home.id, card_hmac(key, normalize_card(data["card_number"])))
-    if patron is None:
-        raise RuleError("The home library has not registered this card, so it cannot be "
-                        "blocked through the federation; contact the home library (R14).",
-                        code="patron_not_registered",
-                        errors={"card_number": "Not registered by the home library."})
+    # R16: the caller's own bills are checked before anything about the card, and a card its
+    # bills do not cover gets the same answer whether or not it is registered anywhere: a
+    # member learns whether a card is registered only for a card it has billed.
     wanted = sorted(set(data["bill_ids"]))
-    # A bill sent before the home library registered the card names no patron, only the
-    # card: it is still this patron's bill when it was sent to one of the patron's cards.
-    cards = [patron.card_hmac, *db.session.execute(select(ReplacedCard.card_hmac).where(
-        ReplacedCard.patron_id == patron.id)).scalars()]
     # Locked (PostgreSQL), so a payment settling one of them waits for this request and then
     # finds the block to release, or this request waits and finds the bill settled.
     bills = db.session.execute(select(Bill).where(
         Bill.id.in_(wanted), Bill.issuer_library_id == requester_id,
-        Bill.home_library_id == home.id,
-        or_(Bill.patron_id == patron.id,
-            and_(Bill.patron_id.is_(None), Bill.card_hmac.in_(cards))))
-        .order_by(Bill.id).with_for_update()).scalars().all()
-    found = {bill.id: bill for bill in bills}
-    unknown = [bill_id for bill_id in wanted if bill_id not in found]
+        Bill.home_library_id == home.id).order_by(Bill.id).with_for_update()).scalars().all()
+    digest = card_hmac(key, normalize_card(data["card_number"]))
+    patron = _patron(home.id, digest) if len(bills) == len(wanted) else None
+    if patron is None:
+        covered = {bill.id for bill in bills if bill.card_hmac == digest}
+    else:
+        # A bill sent before the home library registered the card names no patron, only the
+        # card: it is still this patron's bill when it was sent to one of the patron's cards.
+        cards = {patron.card_hmac, *db.session.execute(select(ReplacedCard.card_hmac).where(
+            ReplacedCard.patron_id == patron.id)).scalars()}
+        covered = {bill.id for bill in bills if bill.patron_id == patron.id
+                   or (bill.patron_id is None and bill.card_hmac in cards)}
+    unknown = [bill_id for bill_id in wanted if bill_id not in covered]
     if unknown:
         raise RuleError("A block covers only your own bills for this patron (R8).",
                         code="bill_not_covered",
                         errors={"bill_ids": f"Not your bill for this patron: "
                                             f"{', '.join(unknown)}."})
+    if patron is None:
+        # Every bill was sent to this very card: the caller is party to them (R16).
+        raise RuleError("The home library has not registered this card, so it cannot be "
+                        "blocked through the federation; contact the home library (R14).",
+                        code="patron_not_registered",
+                        errors={"card_number": "Not registered by the home library."})
     settled = [bill.id for bill in bills if bill.status not in OPEN_STATES]
     if settled:
         raise _not_unpaid(settled)

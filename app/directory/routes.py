@@ -4,6 +4,7 @@ import csv
 import hashlib
 import io
 import json
+from copy import deepcopy
 from datetime import date
 
 from flask import Response, current_app, request, stream_with_context
@@ -34,11 +35,23 @@ csv_blp = Blueprint("directory_csv", __name__, url_prefix="/api/v1",
                     description="The shared directory as CSV.")
 
 PUBLIC = {"security": []}  # directory reads need no key
-CONDITIONAL = {"parameters": [
+CONDITIONAL_HEADERS = (
     {"in": "header", "name": "If-None-Match", "required": False, "schema": {"type": "string"}},
     {"in": "header", "name": "If-Modified-Since", "required": False,
-     "schema": {"type": "string"}}]}
+     "schema": {"type": "string"}})
 NOT_MODIFIED = "Not modified since the ETag or date you sent."
+
+
+def conditional_get(view):
+    """Document If-None-Match and If-Modified-Since beside the view's generated parameters.
+
+    Put it above @arguments: `@doc(parameters=...)` would replace the query parameters
+    flask-smorest generates from the schema, where this adds to them.
+    """
+    view._apidoc = deepcopy(getattr(view, "_apidoc", {}))
+    view._apidoc.setdefault("arguments", {}).setdefault("parameters", []).extend(
+        dict(header) for header in CONDITIONAL_HEADERS)
+    return view
 
 
 def today() -> date:
@@ -85,7 +98,8 @@ class LibraryPolicy(MethodView):
 @directory_blp.arguments(DirectoryQuerySchema(), location="query")
 @directory_blp.response(200, EntryPageSchema)
 @directory_blp.alt_response(304, description=NOT_MODIFIED)
-@directory_blp.doc(**PUBLIC, **CONDITIONAL)
+@directory_blp.doc(**PUBLIC)
+@conditional_get
 def directory_list(query):
     """Search the directory: name, county, type, system, formats lent, nonresident cards, stale."""
     limit, cursor, day = query.pop("limit"), query.pop("cursor"), today()
@@ -97,7 +111,8 @@ def directory_list(query):
 @directory_blp.route("/<code>", methods=["GET"])
 @directory_blp.response(200, EntryDetailSchema)
 @directory_blp.alt_response(304, description=NOT_MODIFIED)
-@directory_blp.doc(**PUBLIC, **CONDITIONAL)
+@directory_blp.doc(**PUBLIC)
+@conditional_get
 def directory_detail(code):
     """A library's current policy, structured and in plain words, with when it was reviewed."""
     detail = service.entry_detail(code, today(), zone())
@@ -108,7 +123,8 @@ def directory_detail(code):
 @directory_blp.arguments(HistoryQuerySchema(), location="query")
 @directory_blp.response(200, HistoryPageSchema)
 @directory_blp.alt_response(304, description=NOT_MODIFIED)
-@directory_blp.doc(**PUBLIC, **CONDITIONAL)
+@directory_blp.doc(**PUBLIC)
+@conditional_get
 def directory_history(query, code):
     """A library's versions, newest first, with the fields each one changed."""
     page = service.history(code, **query)
@@ -119,7 +135,8 @@ def directory_history(query, code):
 @directory_blp.arguments(DirectoryQuestionSchema(), location="query")
 @directory_blp.response(200, DirectoryAnswerSchema)
 @directory_blp.alt_response(304, description=NOT_MODIFIED)
-@directory_blp.doc(**PUBLIC, **CONDITIONAL)
+@directory_blp.doc(**PUBLIC)
+@conditional_get
 def directory_answer(query, code):
     """Ask 'may I borrow DVDs here, how many, for how long?' of a library's published policy."""
     result = service.answer(code, query["format"], today(), zone())
@@ -162,7 +179,8 @@ def _csv_row(item: dict) -> dict:
 @csv_blp.arguments(DirectoryQuerySchema(), location="query")
 @csv_blp.response(200, content_type="text/csv", description="One row per library, streamed.")
 @csv_blp.alt_response(304, description=NOT_MODIFIED)
-@csv_blp.doc(**PUBLIC, **CONDITIONAL)
+@csv_blp.doc(**PUBLIC)
+@conditional_get
 def directory_csv(query):
     """The whole directory (or the filtered part) as CSV, streamed."""
     query.pop("limit"), query.pop("cursor")

@@ -3,14 +3,20 @@
 Each line is validated on its own: a bad line becomes an error with its line number and the
 others go on. A line is one record (no quoted field may span lines), which keeps line numbers
 exact and memory bounded by the longest allowed line.
+
+A roster arrives as bytes in a declared encoding (UTF-8 unless told, with or without a byte
+order mark): each line is decoded on its own and strictly, so a line in another encoding is
+refused with its number rather than stored with replacement characters ("M\ufffdller" would
+never match the surname a desk types).
 """
 
+import codecs
 import csv
 import json
 import re
 from collections.abc import Iterator
 from datetime import date
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 from app.patrons.models import STANDINGS
 from app.patrons.rules import InvalidCardNumber, is_plain_text, normalize_card, normalize_surname
@@ -22,28 +28,82 @@ MAX_LINE = 4096
 _REASON = re.compile(r"^[a-z0-9_]{1,40}$")
 _LIMITS = {"category": 40, "external_ref": 100, "surname": 100}
 
+# The encodings a roster may declare: UTF-8 and the single-byte sets library systems export
+# (Latin-1, Windows-1252 and their neighbours). Each keeps ASCII, so a line ends at b"\n".
+# UTF-16 and UTF-32 do not, and are refused by name.
+ENCODINGS = ("utf-8", "ascii", "latin-1", "iso8859-2", "iso8859-15", "cp1250", "cp1252",
+             "cp437", "cp850", "mac-roman")
+_ALLOWED = {codecs.lookup(name).name for name in ENCODINGS}
+_MAX_LINE_BYTES = MAX_LINE * 4  # a UTF-8 character takes at most four bytes
+
 Parsed = tuple[int, dict | None, tuple[str, str] | None]
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 class RosterFormatError(ValueError):
     """The roster as a whole cannot be read (no header, unknown columns)."""
 
 
-def _lines(stream: TextIO) -> Iterator[tuple[int, str | None]]:
-    """Yield (number, text) per line; an over-long line yields None and is skipped whole."""
+class UnsupportedEncodingError(ValueError):
+    """A declared encoding this service does not read."""
+
+
+def roster_encoding(declared: str | None) -> str:
+    """The codec to read a roster with: the declared one when supported, else UTF-8."""
+    if not declared:
+        return "utf-8"
+    try:
+        name = codecs.lookup(declared.strip()).name
+    except LookupError:
+        name = None
+    if name not in _ALLOWED:
+        raise UnsupportedEncodingError(
+            f"A roster's charset is one of: {', '.join(ENCODINGS)} (not {declared!r}).")
+    return name
+
+
+class _Undecodable:
+    """A line whose bytes are not text in the roster's encoding."""
+
+    def __init__(self, encoding: str, error: UnicodeDecodeError):
+        self.detail = (f"Not valid {encoding}: byte 0x{error.object[error.start]:02x} at "
+                       f"position {error.start + 1}. Send the roster in UTF-8, or declare its "
+                       "encoding (charset=windows-1252, --encoding windows-1252).")
+
+
+def _lines(stream: TextIO | BinaryIO, encoding: str | None = None
+           ) -> Iterator[tuple[int, str | _Undecodable | None]]:
+    """Yield (number, text) per line; an over-long line yields None and is skipped whole.
+
+    With an `encoding`, `stream` gives bytes and each line is decoded strictly on its own; a
+    line that does not decode yields an _Undecodable in place of its text.
+    """
+    limit = MAX_LINE + 1 if encoding is None else _MAX_LINE_BYTES + 1
+    newline = "\n" if encoding is None else b"\n"
     number = 0
     while True:
-        text = stream.readline(MAX_LINE + 1)
+        text = stream.readline(limit)
         if not text:
             return
         number += 1
-        if len(text) > MAX_LINE and not text.endswith("\n"):
+        if len(text) >= limit and not text.endswith(newline):
             while True:  # drain the rest of the over-long line
                 more = stream.readline(65536)
-                if not more or more.endswith("\n"):
+                if not more or more.endswith(newline):
                     break
             yield number, None
             continue
+        if encoding is not None:
+            try:
+                # The first line may begin with UTF-8's byte order mark.
+                text = text.decode("utf-8-sig" if number == 1 and encoding == "utf-8"
+                                   else encoding)
+            except UnicodeDecodeError as error:
+                yield number, _Undecodable(encoding, error)
+                continue
+            if len(text.rstrip("\r\n")) > MAX_LINE:
+                yield number, None
+                continue
         yield number, text.rstrip("\r\n")
 
 
@@ -98,13 +158,15 @@ def validate_row(raw: dict) -> tuple[dict | None, tuple[str, str] | None]:
     return values, None
 
 
-def read_csv(stream: TextIO) -> Iterator[Parsed]:
-    """Parse a CSV roster whose first line names the columns."""
-    lines = _lines(stream)
+def read_csv(stream: TextIO | BinaryIO, encoding: str | None = None) -> Iterator[Parsed]:
+    """Parse a CSV roster whose first line names the columns (bytes when `encoding` is given)."""
+    lines = _lines(stream, encoding)
     header = None
     for number, text in lines:
         if text is None:
             raise RosterFormatError(f"Line {number}, the header, is too long.")
+        if isinstance(text, _Undecodable):
+            raise RosterFormatError(f"Line {number}, the header: {text.detail}")
         if text.strip():
             header = [h.strip().lower().lstrip("\ufeff") for h in next(csv.reader([text]))]
             break
@@ -123,6 +185,9 @@ def read_csv(stream: TextIO) -> Iterator[Parsed]:
         if text is None:
             yield number, None, ("line_too_long", f"A line has at most {MAX_LINE} characters.")
             continue
+        if isinstance(text, _Undecodable):
+            yield number, None, ("undecodable_line", text.detail)
+            continue
         if not text.strip():
             continue
         try:
@@ -138,11 +203,14 @@ def read_csv(stream: TextIO) -> Iterator[Parsed]:
         yield number, values, error
 
 
-def read_ndjson(stream: TextIO) -> Iterator[Parsed]:
-    """Parse an NDJSON roster: one JSON object per line."""
-    for number, text in _lines(stream):
+def read_ndjson(stream: TextIO | BinaryIO, encoding: str | None = None) -> Iterator[Parsed]:
+    """Parse an NDJSON roster: one JSON object per line (bytes when `encoding` is given)."""
+    for number, text in _lines(stream, encoding):
         if text is None:
             yield number, None, ("line_too_long", f"A line has at most {MAX_LINE} characters.")
+            continue
+        if isinstance(text, _Undecodable):
+            yield number, None, ("undecodable_line", text.detail)
             continue
         if not text.strip():
             continue
@@ -154,12 +222,34 @@ def read_ndjson(stream: TextIO) -> Iterator[Parsed]:
         if not isinstance(record, dict):
             yield number, None, ("malformed_line", "Each line must be a JSON object.")
             continue
+        if "\\u" in text and _has_unstorable_text(record):
+            # A NUL or a lone surrogate (\ud800) decodes, but no field can store it.
+            yield number, None, ("invalid_text", "The line contains \\u0000 or an unpaired "
+                                                 "surrogate (\\ud800-\\udfff), which no field "
+                                                 "accepts.")
+            continue
         unknown = sorted(set(record) - set(COLUMNS))
         if unknown:
             yield number, None, ("unknown_field", f"Unknown fields: {', '.join(unknown)}.")
             continue
         values, error = validate_row(record)
         yield number, values, error
+
+
+def _has_unstorable_text(record: dict) -> bool:
+    """True when a key or a string value (at any depth) holds a NUL or a lone surrogate."""
+    pending = [record]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if _UNSTORABLE.search(item):
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
 
 
 READERS = {"csv": read_csv, "ndjson": read_ndjson}

@@ -1,15 +1,20 @@
 """HTTP views for the patron registry (home library only)."""
 
-import io
-
 from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from werkzeug.exceptions import HTTPException
 
 from app.auth import requires
-from app.errors import DomainError, RuleError
+from app.errors import DomainError, RuleError, accepts_body
 from app.patrons import service
-from app.patrons.roster import MEDIA_TYPES, READERS, RosterFormatError
+from app.patrons.roster import (
+    MEDIA_TYPES,
+    READERS,
+    RosterFormatError,
+    UnsupportedEncodingError,
+    roster_encoding,
+)
 from app.patrons.schemas import (
     CardLookupSchema,
     ImportSummarySchema,
@@ -36,6 +41,37 @@ class UnsupportedRosterError(DomainError):
 
     status = 415
     code = "unsupported_media_type"
+
+
+class RosterTooLargeError(DomainError):
+    """A roster longer than the federation accepts in one request (413)."""
+
+    status = 413
+    code = "roster_too_large"
+
+
+class ImportInterruptedError(DomainError):
+    """An import that failed after some of its batches were stored (500)."""
+
+    status = 500
+    code = "import_interrupted"
+
+
+def _capped(rows, max_lines: int):
+    """Pass parsed lines through, refusing the roster past `max_lines` lines (0: no cap)."""
+    for row in rows:
+        if max_lines and row[0] > max_lines:
+            raise RosterTooLargeError(
+                f"A roster sent in one request has at most {max_lines:,} lines; send the rest "
+                "in another request, or import it with the command line.")
+        yield row
+
+
+def _committed(summary) -> dict:
+    """What the committed batches of an import stored, for an answer that stops early."""
+    return {"created": summary.created, "updated": summary.updated,
+            "unchanged": summary.unchanged, "rejected": summary.rejected,
+            "errors": list(summary.errors[:20]), "errors_truncated": summary.rejected > 20}
 
 
 @blp.route("")
@@ -111,19 +147,58 @@ def replace_card(data, patron_id, caller):
                  "20003 1234 5678,2027-06-30,good,,adult,Garcia,P-1001\n"},
     "application/x-ndjson": {"schema": {"type": "string"}, "example":
                              '{"card_number": "2000312345678", "expires_on": "2027-06-30"}\n'}}})
+@accepts_body(*MEDIA_TYPES)
 def import_roster(caller):
-    """Import a roster (CSV with a header, or NDJSON): streams, upserts, reports bad lines."""
+    """Import a roster (CSV with a header, or NDJSON): streams, upserts, reports bad lines.
+
+    The body is UTF-8 unless its Content-Type declares another charset (`text/csv;
+    charset=windows-1252`); a line that does not decode is reported with its number.
+    """
     fmt = MEDIA_TYPES.get(request.mimetype)
     if fmt is None:
         raise UnsupportedRosterError("Send the roster as text/csv or application/x-ndjson.")
-    # Rosters are large: lift the body limit for this route only and read it as a stream.
-    request.max_content_length = current_app.config["IMPORT_MAX_BYTES"]
-    text = io.TextIOWrapper(request.stream, encoding="utf-8-sig", errors="replace",
-                            newline="")
     try:
-        rows = READERS[fmt](text)
+        encoding = roster_encoding(request.mimetype_params.get("charset"))
+    except UnsupportedEncodingError as error:
+        raise UnsupportedRosterError(str(error), code="unsupported_charset") from None
+    # Rosters are large: lift the body limit for this route only and read it as a stream.
+    # Werkzeug refuses a declared length over it at once, and a chunked body once it gets there.
+    request.max_content_length = current_app.config["IMPORT_MAX_BYTES"]
+    committed = None  # the summary as of the last committed batch
+
+    def on_batch(summary):
+        nonlocal committed
+        committed = _committed(summary) | {"through_line": summary.through_line}
+
+    try:
+        rows = _capped(READERS[fmt](request.stream, encoding),
+                       int(current_app.config["IMPORT_MAX_LINES"]))
         summary = service.import_roster(caller.library_id, rows, hmac_key(),
-                                        batch_size=current_app.config["IMPORT_BATCH_SIZE"])
+                                        batch_size=current_app.config["IMPORT_BATCH_SIZE"],
+                                        on_batch=on_batch)
     except RosterFormatError as error:
         raise RuleError(str(error), code="invalid_roster") from None
-    return summary.__dict__
+    except Exception as error:
+        if not committed or not committed["through_line"]:
+            raise  # nothing was stored: the error's own answer says so
+        # Earlier batches are stored: say what they stored and where the import stopped.
+        through = committed.pop("through_line")
+        stored = (f"Lines 1-{through:,} were imported ({committed['created']:,} created, "
+                  f"{committed['updated']:,} updated, {committed['unchanged']:,} unchanged, "
+                  f"{committed['rejected']:,} rejected); nothing after line {through:,} was. "
+                  "Sending the same roster again finishes it: the stored lines come back "
+                  "unchanged.")
+        if isinstance(error, DomainError):
+            error.detail = f"{error.detail} {stored}"
+            error.extra.update(imported=committed, stopped_after_line=through)
+            raise
+        status = getattr(error, "code", None) if isinstance(error, HTTPException) else None
+        if status == 413:
+            raise RosterTooLargeError(
+                "The roster is larger than a request may be "
+                f"({current_app.config['IMPORT_MAX_BYTES']:,} bytes). {stored}",
+                imported=committed, stopped_after_line=through) from error
+        current_app.logger.exception("roster import failed after line %d", through)
+        raise ImportInterruptedError(f"The import failed. {stored}", imported=committed,
+                                     stopped_after_line=through) from error
+    return {**summary.__dict__, "encoding": encoding}

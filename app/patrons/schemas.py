@@ -128,5 +128,8 @@ class ImportSummarySchema(Schema):
     errors = fields.List(fields.Nested(ImportErrorSchema))
     errors_truncated = fields.Boolean(metadata={
         "description": "True when more lines were rejected than `errors` lists."})
+    encoding = fields.String(metadata={
+        "description": "The encoding the roster was read in: the Content-Type's charset, "
+                       "else utf-8."})
 
 

@@ -38,6 +38,8 @@ class ImportSummary:
     rejected: int = 0
     errors: list = field(default_factory=list)
     errors_truncated: bool = False
+    # The last line of the roster that committed batches have dealt with.
+    through_line: int = 0
 
     def reject(self, line: int, code: str, detail: str) -> None:
         """Count a rejected line; keep the reports of the earliest lines, in line order.
@@ -347,22 +349,26 @@ def import_roster(library_id: int, rows: Iterable[tuple[int, dict | None, tuple 
     """
     summary = ImportSummary()
     batch: dict[bytes, tuple[int, bytes, str, dict]] = {}
+    handled = 0  # the last line read and either rejected or put in the batch
 
     def flush():
         if batch:
             summary.add(_write_batch(library_id, list(batch.values())))
             batch.clear()
+        summary.through_line = handled
         if on_batch:
             on_batch(summary)
 
     for line, values, error in rows:
         if error is not None:
             summary.reject(line, *error)
+            handled = line
             continue
         card = values.pop("card")
         digest = card_hmac(key, card)
         if digest in batch:
             flush()  # the later line for the same card wins, as it would one by one
+        handled = line
         if "surname" in values:
             surname = values.pop("surname")
             values["surname_hmac"] = surname_hmac(key, surname) if surname else None

@@ -44,6 +44,7 @@ class Settings:
     give_up_after: float = rules.GIVE_UP_AFTER
     retention_days: int = 30
     ca_bundle: str | None = None  # a CA file to trust instead of the system's (None: system)
+    allowed_ports: tuple = (443,)  # ports an endpoint may name besides loopback when allowed
 
     @classmethod
     def from_config(cls, config) -> "Settings":
@@ -55,7 +56,8 @@ class Settings:
                    schedule=tuple(float(s) for s in config["WEBHOOK_RETRY_SCHEDULE"]),
                    give_up_after=float(config["WEBHOOK_GIVE_UP_AFTER"]),
                    retention_days=int(config["WEBHOOK_DELIVERY_RETENTION_DAYS"]),
-                   ca_bundle=config["WEBHOOK_CA_BUNDLE"] or None)
+                   ca_bundle=config["WEBHOOK_CA_BUNDLE"] or None,
+                   allowed_ports=tuple(int(p) for p in config["WEBHOOK_ALLOWED_PORTS"]))
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,8 @@ class Sender:
         self.session.verify = settings.ca_bundle or True
         # The name is resolved once per delivery, every address checked, and the connection
         # made to the checked address (DNS rebinding: a second lookup could answer 127.0.0.1).
-        adapter = PinnedAdapter(resolve, allow_loopback=settings.allow_loopback)
+        adapter = PinnedAdapter(resolve, allow_loopback=settings.allow_loopback,
+                                allowed_ports=settings.allowed_ports)
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)
 

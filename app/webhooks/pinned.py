@@ -20,10 +20,12 @@ from app.webhooks.service import Resolver
 class PinnedAdapter(HTTPAdapter):
     """Mount on a session: each request goes to the one address its host was checked at."""
 
-    def __init__(self, resolve: Resolver, *, allow_loopback: bool, **kwargs):
+    def __init__(self, resolve: Resolver, *, allow_loopback: bool, allowed_ports=(443,),
+                 **kwargs):
         """`resolve` answers a host's addresses; loopback passes the check only when allowed."""
         self.resolve = resolve
         self.allow_loopback = allow_loopback
+        self.allowed_ports = tuple(allowed_ports)
         super().__init__(**kwargs)
 
     def get_connection_with_tls_context(self, request, verify, proxies=None, cert=None):
@@ -32,7 +34,8 @@ class PinnedAdapter(HTTPAdapter):
         Raises rules.UrlRefused when the URL or any address it resolves to is not allowed.
         Proxies are not used: a proxy would resolve the name itself, after our check.
         """
-        target = rules.parse_url(request.url, allow_loopback=self.allow_loopback)
+        target = rules.parse_url(request.url, allow_loopback=self.allow_loopback,
+                                 allowed_ports=self.allowed_ports)
         addresses = self.resolve(target.host, target.port)
         rules.check_addresses(addresses, allow_loopback=self.allow_loopback)
         host_params, pool_kwargs = self.build_connection_pool_key_attributes(

@@ -29,6 +29,7 @@ blp = Blueprint("webhooks", __name__, url_prefix="/api/v1/webhooks/endpoints",
 def url_settings() -> dict:
     """How URLs are checked: whether loopback is allowed, and the resolver."""
     return {"allow_loopback": bool(current_app.config["WEBHOOK_ALLOW_LOOPBACK"]),
+            "allowed_ports": tuple(int(p) for p in current_app.config["WEBHOOK_ALLOWED_PORTS"]),
             "resolve": current_app.extensions.get("reciprocity.webhook_resolver",
                                                   service.resolve_host)}
 

@@ -24,8 +24,12 @@ class Target:
     port: int
 
 
-def parse_url(url: str, *, allow_loopback: bool) -> Target:
-    """Check a URL's form: https (plain http only to loopback when allowed), a host, no userinfo."""
+def parse_url(url: str, *, allow_loopback: bool, allowed_ports=(443,)) -> Target:
+    """Check a URL's form: https (plain http only to loopback when allowed), a host, no userinfo.
+
+    The port is 443 or one of `allowed_ports` (the office's choice): a member must not aim
+    the service at another port of a public host (mail, databases, admin consoles).
+    """
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -39,9 +43,14 @@ def parse_url(url: str, *, allow_loopback: bool) -> Target:
     if parts.fragment:
         raise UrlRefused("An endpoint URL may not have a #fragment.")
     host = parts.hostname
-    if scheme == "http" and not (allow_loopback and _is_loopback_name(host)):
+    local = allow_loopback and _is_loopback_name(host)
+    if scheme == "http" and not local:
         raise UrlRefused("An endpoint must use https://.")
-    return Target(scheme, host, port or (443 if scheme == "https" else 80))
+    port = port or (443 if scheme == "https" else 80)
+    if not local and port not in allowed_ports:
+        ports = ", ".join(str(p) for p in sorted({443, *allowed_ports}))
+        raise UrlRefused(f"An endpoint listens on port {ports}, not {port}.")
+    return Target(scheme, host, port)
 
 
 def _is_loopback_name(host: str) -> bool:
@@ -63,6 +72,13 @@ def refused_address(address: str, *, allow_loopback: bool) -> str | None:
     ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone id
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
+    embedded = _embedded_ipv4(ip)
+    if embedded is not None:
+        # 6to4, Teredo and NAT64 reach the IPv4 address inside: judge that one. A private or
+        # loopback one is refused even where loopback is allowed: no test needs it.
+        reason = refused_address(str(embedded), allow_loopback=False)
+        if reason:
+            return f"an IPv6 address embedding {reason} ({embedded})"
     if ip.is_loopback:
         return None if allow_loopback else "a loopback address"
     for flag, name in (("is_multicast", "a multicast address"),
@@ -74,6 +90,23 @@ def refused_address(address: str, *, allow_loopback: bool) -> str | None:
             return name
     if not ip.is_global:
         return "an address that is not publicly routable"
+    return None
+
+
+# NAT64 prefixes: the well-known one (RFC 6052) and the local-use one (RFC 8215).
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+
+
+def _embedded_ipv4(ip) -> ipaddress.IPv4Address | None:
+    """The IPv4 address a 6to4, Teredo or NAT64 IPv6 address carries, if it is one."""
+    if not isinstance(ip, ipaddress.IPv6Address):
+        return None
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip.teredo is not None:
+        return ip.teredo[1]  # the client's address (the server's is public by design)
+    if any(ip in network for network in _NAT64):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
     return None
 
 

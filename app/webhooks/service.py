@@ -30,10 +30,12 @@ def resolve_host(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(info[4][0] for info in infos))
 
 
-def check_url(url: str, *, allow_loopback: bool, resolve: Resolver) -> None:
+def check_url(url: str, *, allow_loopback: bool, resolve: Resolver,
+              allowed_ports=(443,)) -> None:
     """Refuse a URL that is not https or that resolves to a non-public address (422)."""
     try:
-        target = rules.parse_url(url, allow_loopback=allow_loopback)
+        target = rules.parse_url(url, allow_loopback=allow_loopback,
+                                 allowed_ports=allowed_ports)
         rules.check_addresses(resolve(target.host, target.port), allow_loopback=allow_loopback)
     except rules.UrlRefused as refusal:
         raise RuleError(str(refusal), code="endpoint_url_not_allowed",
@@ -54,9 +56,11 @@ def _own_endpoint(library_id: int, endpoint_id: str, *, lock: bool = False) -> W
 
 
 def create_endpoint(library_id: int, data: dict, *, allow_loopback: bool, resolve: Resolver,
-                    max_endpoints: int, before_commit=None) -> WebhookEndpoint:
+                    max_endpoints: int, before_commit=None,
+                    allowed_ports=(443,)) -> WebhookEndpoint:
     """Register a URL for the library's events; the answer shows the secret, this once."""
-    check_url(data["url"], allow_loopback=allow_loopback, resolve=resolve)
+    check_url(data["url"], allow_loopback=allow_loopback, resolve=resolve,
+              allowed_ports=allowed_ports)
     count = db.session.execute(select(func.count()).select_from(WebhookEndpoint).where(
         WebhookEndpoint.library_id == library_id)).scalar_one()
     if count >= max_endpoints:
@@ -91,11 +95,12 @@ def get_endpoint(library_id: int, endpoint_id: str) -> WebhookEndpoint:
 
 
 def update_endpoint(library_id: int, endpoint_id: str, data: dict, *, allow_loopback: bool,
-                    resolve: Resolver) -> WebhookEndpoint:
+                    resolve: Resolver, allowed_ports=(443,)) -> WebhookEndpoint:
     """Change an endpoint's URL, description, or switch it off and on."""
     endpoint = _own_endpoint(library_id, endpoint_id, lock=True)
     if "url" in data:
-        check_url(data["url"], allow_loopback=allow_loopback, resolve=resolve)
+        check_url(data["url"], allow_loopback=allow_loopback, resolve=resolve,
+              allowed_ports=allowed_ports)
         endpoint.url = data["url"]
     if "description" in data:
         endpoint.description = data["description"]

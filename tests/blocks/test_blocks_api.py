@@ -112,15 +112,33 @@ def test_a_bill_sent_before_the_card_was_registered_or_replaced_is_still_the_pat
 
 
 def test_a_block_is_for_a_registered_patron_of_another_member_library(parties, patron):
-    """R8, R14: an unregistered card, your own patron, an unknown home library: 422."""
-    bill = parties.bill()
-    body = assert_problem(parties.request([bill], card="2000100009999"), 422,
+    """R8, R14: a billed card the home library never registered, your own patron, an unknown
+    home library: 422."""
+    unregistered = "2000100009999"
+    bill = parties.bill(card=unregistered)
+    body = assert_problem(parties.request([bill], card=unregistered), 422,
                           "patron_not_registered")
     assert "card_number" in body["errors"]
     assert_problem(parties.request([bill], home=LEND), 422, "own_patron")
     body = assert_problem(parties.request([bill], home="IL9999"), 422, "unknown_home_library")
     assert "home_library" in body["errors"]
     assert parties.listed(LEND) == []
+
+
+def test_a_block_request_does_not_tell_whether_a_card_it_has_not_billed_is_registered(
+        parties, patron):
+    """R16: whatever bills a member names (none of its own, another library's, its own for
+    another card), a registered and an unregistered card get the very same answer."""
+    own_other_card = parties.bill(card="2000100007777")
+    theirs = parties.bill(LEND2)
+    made_up = "bil_" + "0" * 20
+    for bill_ids in ([made_up], [theirs], [own_other_card]):
+        registered = parties.request(bill_ids, card=CARD)
+        unregistered = parties.request(bill_ids, card="2000100009999")
+        body = assert_problem(registered, 422, "bill_not_covered")
+        assert unregistered.status_code == registered.status_code
+        assert unregistered.get_json() == body
+    assert parties.listed(LEND) == [] and parties.events(HOME, "block.") == []
 
 
 def test_a_malformed_request_is_a_validation_error_naming_its_fields(parties, patron):

@@ -81,3 +81,41 @@ def test_plain_http_only_to_loopback_and_only_when_allowed():
                          ("https://h/#frag", False), ("javascript:alert(1)", True)):
         with pytest.raises(rules.UrlRefused):
             rules.parse_url(url, allow_loopback=allowed)
+
+
+@pytest.mark.parametrize("address", [
+    "2002:7f00:1::",            # 6to4 around 127.0.0.1
+    "2002:a00:1::1",            # 6to4 around 10.0.0.1
+    "2002:c0a8:101::",          # 6to4 around 192.168.1.1
+    "2001:0:4136:e378:8000:63bf:80ff:fffe",  # Teredo, client 127.0.0.1 (obfuscated)
+    "2001:0:4136:e378:8000:63bf:f5ff:fffe",  # Teredo, client 10.0.0.1
+    "64:ff9b::7f00:1",          # NAT64 (RFC 6052) around 127.0.0.1
+    "64:ff9b::a9fe:a9fe",       # NAT64 around 169.254.169.254, the cloud metadata address
+    "64:ff9b:1::c0a8:1",        # local-use NAT64 (RFC 8215) around 192.168.0.1
+])
+def test_ipv6_forms_that_embed_an_internal_ipv4_address_are_refused(address):
+    """6to4, Teredo and NAT64 reach the IPv4 address they carry: judged by that address,
+    even where loopback is allowed (no test or development setup needs these)."""
+    for allow_loopback in (False, True):
+        reason = rules.refused_address(address, allow_loopback=allow_loopback)
+        assert reason and "embedding" in reason, (address, reason)
+
+
+@pytest.mark.parametrize("address", ["2002:5db8:d70e::1", "64:ff9b::808:808"])
+def test_ipv6_forms_that_embed_a_public_ipv4_address_are_judged_as_ipv6(address):
+    """6to4 around 93.184.215.14 and NAT64 around 8.8.8.8 embed nothing internal."""
+    reason = rules.refused_address(address, allow_loopback=False)
+    assert reason is None or "embedding" not in reason
+
+
+def test_an_endpoint_port_is_443_unless_the_office_allows_another():
+    """Port 25, 5432, 8443 on a public host: refused; allowed when listed; loopback (when
+    allowed, for tests and development) on any port."""
+    for url in ("https://hooks.example.org:25/", "https://hooks.example.org:5432/x",
+                "https://hooks.example.org:8443/x", "https://93.184.215.14:22/"):
+        with pytest.raises(rules.UrlRefused, match="port"):
+            rules.parse_url(url, allow_loopback=True)
+    assert rules.parse_url("https://hooks.example.org:443/x", allow_loopback=False).port == 443
+    assert rules.parse_url("https://hooks.example.org:8443/x", allow_loopback=False,
+                           allowed_ports=(443, 8443)).port == 8443
+    assert rules.parse_url("https://127.0.0.1:8443/x", allow_loopback=True).port == 8443

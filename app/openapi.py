@@ -1,0 +1,89 @@
+"""The OpenAPI document describes errors as they are served: RFC 9457 problem details.
+
+flask-smorest documents every error as `application/json` with its own `Error` schema, and
+only the 422 of validation. The service answers every error as `application/problem+json`
+with a stable `code` (app/errors.py), and can answer 401, 403, 404, 409, 413, 415, 429 and
+503 besides: the plugin below lists, on each operation, the ones that can happen there.
+"""
+
+import http
+
+from apispec import BasePlugin
+from flask_smorest import Api
+from flask_smorest.utils import prepare_response
+from marshmallow import INCLUDE, Schema, fields
+
+from app.errors import PROBLEM_JSON
+
+_STRING = {"schema": {"type": "string"}}
+RATE_LIMIT_HEADERS = {
+    "Retry-After": {"description": "Seconds to wait before trying again.",
+                    "schema": {"type": "integer", "minimum": 1}},
+    "RateLimit": {"description": 'What is left of the limit: `"family";r=<remaining>;'
+                                 't=<seconds to reset>` (IETF draft).', **_STRING},
+    "RateLimit-Policy": {"description": 'The limit: `"family";q=<requests>;w=<window '
+                                        'seconds>` (IETF draft).', **_STRING},
+}
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem details, with the service's stable `code`."""
+
+    class Meta:
+        unknown = INCLUDE  # some problems carry more (existing_block_id, imported, ...)
+
+    type = fields.String(required=True, metadata={"example": "/problems/bill_past_deadline"})
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True)
+    code = fields.String(required=True, metadata={
+        "description": "Stable and machine-readable: act on this, not on the words."})
+    errors = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
+        "description": "Field name to message, for validation failures."})
+
+
+class ProblemResponsesPlugin(BasePlugin):
+    """Add to each operation the error answers it can give, as problem+json."""
+
+    def operation_helper(self, path=None, operations=None, **kwargs):
+        """Called by apispec for each path, with its operations by method."""
+        for method, operation in (operations or {}).items():
+            responses = operation.setdefault("responses", {})
+            wanted = []
+            if path not in ("/healthz", "/readyz"):
+                wanted += [429, 503]  # rate limited; the limit storage down (fail closed)
+            if operation.get("security") != []:
+                wanted += [401, 403]
+            if "{" in (path or ""):
+                wanted.append(404)
+            if operation.get("parameters") or operation.get("requestBody"):
+                wanted += [400, 422]  # a NUL in the query, malformed JSON; invalid fields
+            if method in ("post", "put", "patch"):
+                wanted += [409, 413, 415]
+            elif method == "delete":
+                wanted.append(409)
+            for status in wanted:
+                responses.setdefault(str(status), http.HTTPStatus(status).name)
+
+
+class ProblemApi(Api):
+    """flask-smorest's Api, with errors documented as problem+json (ProblemSchema)."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def _register_responses(self):
+        """Register a response per status: errors as problem+json, 429 with its headers."""
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+            if status == 429:
+                response["headers"] = RATE_LIMIT_HEADERS
+            if status == 503:
+                response["headers"] = {"Retry-After": RATE_LIMIT_HEADERS["Retry-After"]}
+            prepare_response(response, self.spec, PROBLEM_JSON)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "An error, as RFC 9457 problem details.",
+                    "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_JSON)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
