@@ -41,6 +41,9 @@ class Defaults:
     # apart per process (and at exit); 0 writes each at once. See app/verification/traffic.py.
     TRAFFIC_FLUSH_SECONDS = 1.0
 
+    # NCIP front door (app/ncip): the largest LookupUser body read (413 beyond).
+    NCIP_MAX_BYTES = 64 * 1024
+
     # Days a home library has to answer a block request before it is shown as overdue.
     BLOCK_RESPONSE_DAYS = 14
 
