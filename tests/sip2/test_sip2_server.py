@@ -235,3 +235,28 @@ def test_a_sip_request_shape_from_pysip2_encodes_as_our_parser_reads_it():
     request = protocol.parse(frame)
     assert request.command == "63" and request.checksum_ok and request.sequence == "4"
     assert request.get("AA") == "20001000000001" and request.get("AO") == "LEND"
+
+
+def test_tls_when_configured_and_plain_bytes_are_not_answered(tmp_path):
+    """With a certificate the port speaks TLS only; a plain-text client gets no answer."""
+    import ssl
+    import subprocess
+
+    from app.sip2.server import tls_context
+
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost",
+                    "-keyout", "key.pem", "-out", "cert.pem"],
+                   cwd=tmp_path, check=True, capture_output=True)
+    context = tls_context(str(tmp_path / "cert.pem"), str(tmp_path / "key.pem"))
+    trust = ssl.create_default_context(cafile=str(tmp_path / "cert.pem"))
+    with sip_server(bare_app(tmp_path), tls=context) as bound:
+        client = SipClient(bound, tls=trust)
+        assert client.sock.version() in ("TLSv1.2", "TLSv1.3")
+        client.send_raw(b"97\r")
+        assert client.read_raw() == b"96\r"
+        client.close()
+        plain = SipClient(bound)
+        plain.send_raw(b"9900302.00\r")
+        assert plain.read_raw() == b""  # the handshake fails; the server closes
+        plain.close()
