@@ -70,12 +70,11 @@ def lookup_user(body: bytes, authorization: str | None) -> Answer:
     request = None
     service = None
     try:
-        if authorization:
-            _authenticate(authorization, None)  # refuse a bad header before reading the body
+        # A header is checked before the body is read; a key in the message, after.
+        caller = _authenticate(authorization, None) if authorization else None
         request = messages.read_lookup_user(messages.parse(body))
         service = "LookupUserResponse"
-        caller = _authenticate(authorization, request)
-        return _answer(caller, request)
+        return _answer(caller or _authenticate(None, request), request)
     except NcipProblem as problem:
         return Answer(problem.status, messages.problem_message(problem, request, service),
                       problem.headers)

@@ -1,11 +1,13 @@
 """SIP accounts (set, list, revoke) and the SIP2 login check, for a library like its API keys.
 
-Passwords are hashed with argon2id (argon2-cffi, RFC 9106's low-memory profile by default);
-only the hash is stored. A login that does not exist is checked against a dummy hash, so the
-time taken does not tell which logins exist.
+Passwords are hashed with argon2id (argon2-cffi; OWASP's recommended costs by default: 19 MiB,
+2 passes); only the hash is stored. A login that does not exist is checked against a dummy
+hash, so the time taken does not tell which logins exist. At most two checks run at once in a
+process, so many library systems reconnecting together cannot take memory without bound.
 """
 
 import re
+import threading
 from dataclasses import dataclass
 from functools import cache
 
@@ -24,8 +26,11 @@ LOGIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}\Z")
 PASSWORD_MIN, PASSWORD_MAX = 10, 128
 
 
+_CHECKS = threading.BoundedSemaphore(2)
+
+
 @cache
-def hasher(time_cost: int = 3, memory_kib: int = 65536) -> PasswordHasher:
+def hasher(time_cost: int = 2, memory_kib: int = 19456) -> PasswordHasher:
     """The password hasher for these costs (one per process)."""
     return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=1)
 
@@ -122,7 +127,8 @@ def sip_login(login: str, password: str, ph: PasswordHasher) -> SipCaller | None
     row = db.session.execute(_LOGIN_QUERY, {"login": login}).first() if LOGIN.match(
         login) else None
     try:
-        ph.verify(row.password_hash if row else _dummy_hash(ph), password)
+        with _CHECKS:
+            ph.verify(row.password_hash if row else _dummy_hash(ph), password)
     except (VerificationError, InvalidHashError):
         return None
     if row is None or not row.active:  # R1: an inactive member cannot verify
