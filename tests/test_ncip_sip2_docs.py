@@ -97,3 +97,17 @@ def test_the_documented_commands_and_every_demo_card_through_both_doors(demo):
             assert (sip.patron_status, sip.valid_patron) == (flags, valid_patron), name
             assert sip.screen_message == (body["advice"],), name
         desk.close()
+
+
+def test_the_openapi_document_describes_the_ncip_route_and_sip_accounts(tmp_path):
+    """/ncip with its XML body and every status it answers; the SIP account routes."""
+    from app import create_app
+
+    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path}/unused.db",
+                      "HMAC_KEY": "test", "SECRET_KEY": "test"})
+    paths = app.test_client().get("/api/v1/openapi.json").get_json()["paths"]
+    ncip = paths["/ncip"]["post"]
+    assert set(ncip["requestBody"]["content"]) == {"application/xml", "text/xml"}
+    assert {"200", "400", "401", "403", "413", "415", "429"} <= set(ncip["responses"])
+    assert set(paths["/api/v1/sip-accounts"]) == {"get"}
+    assert set(paths["/api/v1/sip-accounts/{login}"]) - {"parameters"} == {"put", "delete"}
