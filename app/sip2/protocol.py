@@ -80,6 +80,19 @@ def text_field(value: str, limit: int = 255) -> str:
     return re.sub(r"[|\r\n]+", " ", folded)[:limit]
 
 
+def screen_messages(text: str) -> str:
+    """AF fields for a message: one per 255 characters at most, split between words."""
+    words, lines, line = text_field(text, 10_000).split(), [], ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > 255:
+            lines.append(line)
+            line = ""
+        line = f"{line} {word}" if line else word[:255]
+    if line:
+        lines.append(line)
+    return "".join(f"AF{line}|" for line in lines)
+
+
 def sip_date(moment: datetime) -> str:
     """SIP2's 18-character date: YYYYMMDD, four blanks for local time, HHMMSS."""
     return moment.strftime("%Y%m%d") + "    " + moment.strftime("%H%M%S")

@@ -112,7 +112,7 @@ class Session:
         flags, valid, advice = self._verdict(request)
         return (f"24{flags}{self._language(request)}{protocol.sip_date(self.now())}"
                 f"AO{self._institution(request)}|AA{protocol.text_field(request.get('AA'), 80)}|"
-                f"AE|BL{valid}|AF{protocol.text_field(advice)}|")
+                f"AE|BL{valid}|{protocol.screen_messages(advice)}")
 
     def _on_63(self, request: Request) -> str:
         """Patron Information: as Patron Status; item counts blank (the federation has none)."""
@@ -120,7 +120,7 @@ class Session:
         counts = " " * 24  # hold, overdue, charged, fine, recall, unavailable hold: unknown
         return (f"64{flags}{self._language(request)}{protocol.sip_date(self.now())}{counts}"
                 f"AO{self._institution(request)}|AA{protocol.text_field(request.get('AA'), 80)}|"
-                f"AE|BL{valid}|AF{protocol.text_field(advice)}|")
+                f"AE|BL{valid}|{protocol.screen_messages(advice)}")
 
     def _on_35(self, request: Request) -> str:
         """End Patron Session: nothing is held per patron, so always ended."""

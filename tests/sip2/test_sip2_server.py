@@ -260,3 +260,15 @@ def test_tls_when_configured_and_plain_bytes_are_not_answered(tmp_path):
         plain.send_raw(b"9900302.00\r")
         assert plain.read_raw() == b""  # the handshake fails; the server closes
         plain.close()
+
+
+def test_long_advice_is_split_into_several_screen_messages_not_cut():
+    """AF is repeatable and 255 characters at most: long advice keeps its contact details."""
+    from app.sip2.protocol import screen_messages
+
+    advice = "Do not lend. " + "The home library has blocked this account. " * 8 + \
+        "For questions, contact Zoë's Library at 555-0100."
+    fields = screen_messages(advice)
+    parts = [part[2:] for part in fields.split("|") if part]
+    assert len(parts) == 2 and all(len(part) <= 255 for part in parts)
+    assert " ".join(parts) == advice.replace("ë", "e").strip()
