@@ -1,6 +1,8 @@
 """Reading NCIP messages as real clients send them, safely; writing schema-valid answers."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from app.ncip import messages, rules
 from app.ncip.messages import NcipProblem
@@ -192,3 +194,35 @@ def test_an_unknown_card_is_the_unknown_user_problem():
     error = NcipProblem("Unknown User", rules.LOOKUP_USER, "Contact HOME.")
     root = valid(messages.problem_message(error))
     assert problem(root) == ("Unknown User", rules.LOOKUP_USER)
+
+
+SERVICE_WORDS = st.sampled_from(["NCIPMessage", "LookupUser", "UserId", "UserIdentifierValue",
+                                 "AgencyId", "AuthenticationInput", "AuthenticationInputType",
+                                 "AuthenticationInputData", "InitiationHeader", "Ext", "x"])
+
+
+@st.composite
+def xmlish(draw):
+    """Nested elements with NCIP's names in random order, text, and stray bytes."""
+    def element(depth):
+        name = draw(SERVICE_WORDS)
+        if depth > 3 or draw(st.booleans()):
+            return f"<{name}>{draw(st.text(max_size=20))}</{name}>"
+        children = "".join(element(depth + 1) for _ in range(draw(st.integers(0, 3))))
+        return f"<{name}>{children}</{name}>"
+    text = element(0)
+    if draw(st.booleans()):
+        cut = draw(st.integers(0, len(text)))
+        text = text[:cut]
+    return text.encode("utf-8") + draw(st.binary(max_size=8))
+
+
+@given(body=st.one_of(st.binary(max_size=200), xmlish()))
+def test_any_body_reads_as_a_request_or_an_ncip_problem_never_an_exception(body):
+    """Fuzz: the only failure the reader has is an NcipProblem, whose answer is valid."""
+    try:
+        request = read(body)
+    except NcipProblem as error:
+        valid(messages.problem_message(error))
+    else:
+        assert request.card is None or request.card.strip() == request.card
