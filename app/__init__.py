@@ -88,13 +88,16 @@ def _register_blueprints(app: Flask) -> None:
     from app.events.routes import blp as events
     from app.health.routes import blp as health
     from app.libraries.routes import blp as libraries
+    from app.ncip.routes import blp as ncip
     from app.patrons.routes import blp as patrons
+    from app.sip2.routes import blp as sip_accounts
     from app.verification.routes import blp as verifications
     from app.verification.routes import traffic_blp as traffic
     from app.webhooks.routes import blp as webhooks
 
     for blueprint in (health, libraries, patrons, verifications, traffic, bills, statements,
-                      blocks, events, policies, directory, directory_csv, webhooks):
+                      blocks, events, policies, directory, directory_csv, webhooks, ncip,
+                      sip_accounts):
         api.register_blueprint(blueprint)
     app.register_blueprint(directory_pages)  # web pages for people, outside the API
 

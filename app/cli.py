@@ -235,7 +235,9 @@ def demo_load(scale):
 
 def register_commands(app: Flask) -> None:
     """Attach the commands to the app's CLI group."""
-    for command in (admin_key, keys, patrons, blocks, deliver, demo):
+    from app.sip2.cli import sip2
+
+    for command in (admin_key, keys, patrons, blocks, deliver, demo, sip2):
         app.cli.add_command(command)
 
 

@@ -60,6 +60,23 @@ class Defaults:
     # apart per process (and at exit); 0 writes each at once. See app/verification/traffic.py.
     TRAFFIC_FLUSH_SECONDS = 1.0
 
+    # NCIP front door (app/ncip): the largest LookupUser body read (413 beyond).
+    NCIP_MAX_BYTES = 64 * 1024
+
+    # SIP2 front door (app/sip2, `reciprocity sip2 serve`). Passwords of SIP accounts are
+    # argon2id hashes with these costs (OWASP's recommendation by default: 19 MiB, 2 passes).
+    SIP2_HOST = "127.0.0.1"
+    SIP2_PORT = 6001
+    SIP2_TLS_CERT = None  # PEM certificate chain: with SIP2_TLS_KEY, the port speaks TLS only
+    SIP2_TLS_KEY = None
+    SIP2_IDLE_TIMEOUT = 300  # seconds a connection may stay silent before it is closed
+    SIP2_MAX_CONNECTIONS = 64  # at once; more are closed on arrival
+    SIP2_MAX_MESSAGE = 2048  # bytes in one message (a terminator must come within)
+    SIP2_MAX_LOGIN_FAILURES = 3  # per connection, then it is closed
+    SIP2_INSTITUTION_NAME = "Reciprocity"  # AM in the 98 ACS Status answer
+    SIP2_HASH_TIME_COST = 2
+    SIP2_HASH_MEMORY_KIB = 19456
+
     # Days a home library has to answer a block request before it is shown as overdue.
     BLOCK_RESPONSE_DAYS = 14
 

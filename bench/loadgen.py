@@ -21,10 +21,11 @@ import threading
 import time
 
 
-def _request_bytes(host: str, port: int, path: str, auth: str | None, body: bytes) -> bytes:
-    """One complete HTTP/1.1 POST with a JSON body."""
+def _request_bytes(host: str, port: int, path: str, auth: str | None, body: bytes,
+                   content_type: str = "application/json") -> bytes:
+    """One complete HTTP/1.1 POST with a body (JSON unless said otherwise)."""
     head = (f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
-            "Content-Type: application/json\r\nAccept: application/json\r\n"
+            f"Content-Type: {content_type}\r\nAccept: {content_type}\r\n"
             + (f"Authorization: Bearer {auth}\r\n" if auth else "")
             + f"Content-Length: {len(body)}\r\n\r\n")
     return head.encode("ascii") + body
@@ -98,7 +99,8 @@ def run(args) -> dict:
     """Drive the load and summarise it."""
     with open(args.bodies, "rb") as f:
         bodies = [line.rstrip(b"\n") for line in f if line.strip()]
-    requests = [_request_bytes(args.host, args.port, args.path, args.auth, b) for b in bodies]
+    requests = [_request_bytes(args.host, args.port, args.path, args.auth, b, args.content_type)
+                for b in bodies]
     counter = itertools.count()  # next() on it is atomic under the GIL
     start_gate = threading.Barrier(args.connections + 1)
     deadline = [0.0]
@@ -167,7 +169,8 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--path", required=True)
     parser.add_argument("--auth", default=None, help="API key sent as a Bearer token")
-    parser.add_argument("--bodies", required=True, help="file with one JSON body per line")
+    parser.add_argument("--bodies", required=True, help="file with one body per line")
+    parser.add_argument("--content-type", default="application/json")
     parser.add_argument("--offset", type=int, default=0, help="first body to send")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--requests", type=int, default=4000)
