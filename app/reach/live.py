@@ -175,7 +175,9 @@ class Reach:
             if surname:
                 question["surname"] = surname
             try:
-                key = self.sealer.open(target.sealed_outgoing_key)["key"]
+                key = self.sealer.open(target.sealed_outgoing_key).get("key")
+                if not key:
+                    raise PeerError("No key is set for calls to this peer.")
                 answer = self.outbound.forward(target.base_url, key, question, hops + 1,
                                                deadline - time.monotonic() - AFTER_CALL)
             except PeerDoesNotKnow:

@@ -114,7 +114,7 @@ class Peers(MethodView):
     def get(self, caller):
         """The registered peers with their circuits and last sync."""
         now = utcnow()
-        return {"items": [service.peer_view(p, now, *_circuit_settings())
+        return {"items": [service.peer_view(p, _reach().sealer, now, *_circuit_settings())
                           for p in service.list_peers()]}
 
     @requires("admin")
@@ -124,7 +124,8 @@ class Peers(MethodView):
         """Register a peer; the answer shows, once, the key the peer uses here."""
         peer, key = service.create_peer(data, _reach().sealer,
                                         current_app.config["REACH_ALLOW_LOOPBACK"])
-        return service.peer_view(peer, utcnow(), *_circuit_settings(), key=key)
+        return service.peer_view(peer, _reach().sealer, utcnow(), *_circuit_settings(),
+                                 key=key)
 
 
 @peers_blp.route("/<code>")
@@ -135,7 +136,8 @@ class PeerDetail(MethodView):
     @peers_blp.response(200, PeerSchema)
     def get(self, code, caller):
         """A peer, its circuit and its last sync."""
-        return service.peer_view(service.get_peer(code), utcnow(), *_circuit_settings())
+        return service.peer_view(service.get_peer(code), _reach().sealer, utcnow(),
+                                 *_circuit_settings())
 
     @requires("admin")
     @peers_blp.arguments(PeerUpdateSchema())
@@ -144,7 +146,7 @@ class PeerDetail(MethodView):
         """Change a peer's name, address or our key there, or take it out of use."""
         peer = service.update_peer(code, data, _reach().sealer,
                                    current_app.config["REACH_ALLOW_LOOPBACK"])
-        return service.peer_view(peer, utcnow(), *_circuit_settings())
+        return service.peer_view(peer, _reach().sealer, utcnow(), *_circuit_settings())
 
 
 @peers_blp.route("/<code>/incoming-key")
@@ -156,7 +158,8 @@ class PeerKey(MethodView):
     def post(self, code, caller):
         """Issue the peer a new key (shown once); the old one stops working at once."""
         peer, key = service.rotate_incoming_key(code)
-        return service.peer_view(peer, utcnow(), *_circuit_settings(), key=key)
+        return service.peer_view(peer, _reach().sealer, utcnow(), *_circuit_settings(),
+                                 key=key)
 
     @requires("admin")
     @peers_blp.response(204)

@@ -77,9 +77,10 @@ class PeerCreateSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     base_url = fields.String(required=True, validate=validate.Length(max=2000), metadata={
         "description": "The peer's root URL (https://...), before /api/v1."})
-    outgoing_key = fields.String(required=True, load_only=True, validate=validate.Regexp(
+    outgoing_key = fields.String(load_default=None, load_only=True, validate=validate.Regexp(
         r"^rcpeer_[A-Za-z0-9_-]{20,100}\Z"), metadata={
-        "description": "The peer key the peer issued to this federation."})
+        "description": "The peer key the peer issued to this federation (set it later with "
+                       "PATCH when the peer has not issued it yet)."})
 
 
 class PeerUpdateSchema(Schema):
@@ -102,6 +103,7 @@ class PeerSchema(Schema):
     incoming_key = fields.String(allow_none=True, metadata={
         "description": "The key the peer uses here (peer calls only): shown once."})
     incoming_key_prefix = fields.String(allow_none=True)
+    outgoing_key_set = fields.Boolean(metadata={"description": "Whether we hold a key there."})
     libraries = fields.Integer(metadata={"description": "Libraries synced from the peer."})
     synced_at = fields.DateTime(format="iso", allow_none=True)
     sync_error = fields.String(allow_none=True)

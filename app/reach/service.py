@@ -132,9 +132,10 @@ def register_home_endpoint(code: str, caller: Caller, data: dict, sealer: Sealer
     endpoint = HomeEndpoint(id=new_id("hse"), library_id=library.id, protocol=protocol,
                             address=address, sealed_credentials=sealer.seal(stored),
                             enabled=True)
-    db.session.add(endpoint)
-    circuits.ensure(f"home:{endpoint.id}")
     try:
+        db.session.add(endpoint)
+        db.session.flush()
+        circuits.ensure(f"home:{endpoint.id}")
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -232,9 +233,10 @@ def create_peer(data: dict, sealer: Sealer, allow_loopback: bool) -> tuple[Peer,
                 base_url=_check_base_url(data["base_url"], allow_loopback),
                 sealed_outgoing_key=sealer.seal({"key": data["outgoing_key"]}),
                 incoming_key_hash=digest, incoming_key_prefix=prefix, active=True)
-    db.session.add(peer)
-    circuits.ensure(f"peer:{peer.id}")
     try:
+        db.session.add(peer)
+        db.session.flush()
+        circuits.ensure(f"peer:{peer.id}")
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -284,14 +286,24 @@ def list_peers() -> list[Peer]:
     return list(db.session.execute(select(Peer).order_by(Peer.code).limit(500)).scalars())
 
 
-def peer_view(peer: Peer, now: datetime, threshold: int, pause: float,
+def _outgoing_key(sealed: bytes, sealer: Sealer) -> str | None:
+    """Our key at the peer, or None when none is set (or it no longer opens)."""
+    try:
+        return sealer.open(sealed).get("key")
+    except ValueError:
+        return None
+
+
+def peer_view(peer: Peer, sealer: Sealer, now: datetime, threshold: int, pause: float,
               key: str | None = None) -> dict:
     """What the office sees of a peer: never our key there; the peer's key here only once."""
     count = db.session.execute(select(db.func.count(PeerLibrary.id)).where(
         PeerLibrary.peer_id == peer.id)).scalar_one()
     return {"code": peer.code, "name": peer.name, "base_url": peer.base_url,
             "active": peer.active, "incoming_key": key,
-            "incoming_key_prefix": peer.incoming_key_prefix, "libraries": count,
+            "incoming_key_prefix": peer.incoming_key_prefix,
+            "outgoing_key_set": bool(_outgoing_key(peer.sealed_outgoing_key, sealer)),
+            "libraries": count,
             "synced_at": peer.synced_at, "sync_error": peer.sync_error,
             "circuit": circuits.describe(circuits.read(f"peer:{peer.id}"), now, threshold,
                                          pause),
@@ -306,7 +318,9 @@ def sync_peer(code: str, outbound, sealer: Sealer, now: datetime, timeout: float
     """
     peer = _peer(code)
     try:
-        key = sealer.open(peer.sealed_outgoing_key)["key"]
+        key = _outgoing_key(peer.sealed_outgoing_key, sealer)
+        if not key:
+            raise peerwire.PeerError("No key is set for calls to this peer.")
         libraries = outbound.peer_libraries(peer.base_url, key, timeout)
         entries = {e["code"]: e for e in outbound.peer_directory(peer.base_url, timeout)}
     except (peerwire.PeerError, ValueError) as error:

@@ -113,6 +113,8 @@ class Http(BaseHTTPRequestHandler):
         with LOCK:
             HITS[parts.path] += 1
         kind, _, mode = parts.path.strip("/").partition("/")
+        if kind == "badpeer":  # a peer federation that hangs or talks nonsense
+            mode = mode.split("/")[0]
         if mode == "hang":
             time.sleep(120)
             return None
