@@ -1,4 +1,4 @@
-"""Fixtures for reaching out: a home ILS double in its own process, started once per module."""
+"""Fixtures for reaching out: the sample home ILS in its own process, once per module."""
 
 import json
 import os
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 
-HERE = os.path.dirname(__file__)
+SAMPLE_ILS = os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "sample_ils.py")
 LIVE_CONFIG = {"REACH_ALLOW_LOOPBACK": True, "VERIFY_BUDGET_SECONDS": 10,
                "HOME_CACHE_SECONDS": 0, "CIRCUIT_FAILURES": 3, "CIRCUIT_PAUSE_SECONDS": 3600,
                "CREDENTIALS_KEY": "11" * 32}
@@ -39,7 +39,7 @@ class Ils:
 @pytest.fixture(scope="module")
 def ils():
     """The home ILS double, one process for the module."""
-    process = subprocess.Popen([sys.executable, os.path.join(HERE, "ils_double.py")],
+    process = subprocess.Popen([sys.executable, SAMPLE_ILS],
                                stdout=subprocess.PIPE, text=True)
     try:
         http_port, sip_port = process.stdout.readline().split()

@@ -1,6 +1,6 @@
 """A home library's own system, asked live within the time budget (R14).
 
-The ILS double (tests/reach/ils_double.py) runs in its own process: an NCIP responder, a
+The sample ILS (scripts/sample_ils.py) runs in its own process: an NCIP responder, a
 SIP2 server and the SDK's signed JSON receiver, with failing, garbage-answering and hanging
 variants. Its patrons: ...0001 Lindqvist in good standing, ...0002 blocked, ...0003 expired.
 """

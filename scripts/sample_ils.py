@@ -1,13 +1,15 @@
-"""A home library's ILS, as a separate process on loopback: an NCIP responder, a SIP2 server
-and the SDK's signed JSON receiver, each with its ways of going wrong.
+"""A sample home library ILS for trying the live path locally, and for the tests: an NCIP
+responder, a SIP2 server and the SDK's signed JSON receiver, each with its ways of going wrong.
 
-Run `python tests/reach/ils_double.py`; it prints `<http port> <sip2 port>` and serves until
-killed. HTTP paths pick the behaviour: `/ncip/<mode>` and `/json/<mode>` with mode `ok`,
-`slow-<ms>`, `fail` (HTTP 500), `garbage`, `hang` (never answers), or `switch` (fails while
-`POST /control/switch?fail=1`, answers after `?fail=0`). SIP2 picks it by the institution id
-(AO): `OK`, `SLOW-<ms>`, `GARBAGE`, `HANG`; a login password other than `sip-secret` is refused.
-`GET /control/hits` counts questions per path; `POST /control/json-secret` sets the JSON
-receiver's secret. The patrons are below; every other card is unknown.
+Run `python scripts/sample_ils.py [HTTP_PORT SIP2_PORT]` (0 or nothing: free ports); it prints
+`<http port> <sip2 port>` and serves on 127.0.0.1 until killed. HTTP paths pick the
+behaviour: `/ncip/<mode>` and `/json/<mode>` with mode `ok`, `slow-<ms>`, `fail` (HTTP 500),
+`garbage`, `hang` (never answers), or `switch` (fails while `POST /control/switch?fail=1`,
+answers after `?fail=0`); `/badpeer/<mode>/...` is a peer federation that hangs or garbles.
+SIP2 picks it by the institution id (AO): `OK`, `SLOW-<ms>`, `GARBAGE`, `HANG`; a login
+password other than `sip-secret` is refused. `GET /control/hits` counts questions per path;
+`POST /control/json-secret` sets the JSON receiver's secret. The patrons are below; every
+other card is unknown.
 """
 
 import json
@@ -193,9 +195,10 @@ class SipServer(socketserver.ThreadingTCPServer):
 
 
 def main():
-    http = ThreadingHTTPServer(("127.0.0.1", 0), Http)
+    ports = [int(p) for p in sys.argv[1:3]] or [0, 0]
+    http = ThreadingHTTPServer(("127.0.0.1", ports[0]), Http)
     http.daemon_threads = True
-    sip = SipServer(("127.0.0.1", 0), Sip)
+    sip = SipServer(("127.0.0.1", ports[1]), Sip)
     for server in (http, sip):
         threading.Thread(target=server.serve_forever, daemon=True).start()
     print(http.server_port, sip.server_address[1], flush=True)
