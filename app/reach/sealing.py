@@ -15,8 +15,12 @@ class SealError(ValueError):
     """Sealed credentials that no configured key opens."""
 
 
-def _fernet(key: str) -> Fernet:
+def _fernet(key: str | int) -> Fernet:
     """A Fernet for a configured key: a Fernet key, or 64 hex digits (32 bytes)."""
+    if isinstance(key, int):
+        # RECIPROCITY_* variables are read as JSON: 64 hex digits that happen to all be
+        # decimal digits arrive as a number, without their leading zeros.
+        key = f"{key:064d}"
     key = key.strip()
     try:
         raw = bytes.fromhex(key)
