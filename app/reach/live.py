@@ -104,12 +104,15 @@ class Reach:
 
     def consult_home(self, lending_library_id: int | None, home_library_id: int, card: str,
                      digest: bytes, surname: str | None, surname_digest: bytes | None,
-                     now: datetime, deadline: float) -> Consulted:
-        """Ask the home library's own system when it has one; else the registry's age."""
+                     now: datetime, deadline: float, *, ask: bool = True) -> Consulted:
+        """Ask the home library's own system when it has one; else the registry's age.
+
+        `ask` False (a home library that does not take part, R1) reads only the age.
+        """
         row = db.session.connection().execute(
             _HOME_STATE, {"library_id": home_library_id}).first()
         as_of = row.as_of if row else None
-        endpoint = row if row is not None and row.id is not None else None
+        endpoint = row if ask and row is not None and row.id is not None else None
         if endpoint is not None:
             answer = self._ask(lending_library_id, endpoint, card, digest, surname,
                                surname_digest, now, deadline)

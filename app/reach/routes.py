@@ -198,7 +198,7 @@ def peer_verify(data):
         hops = int(request.headers.get(HOPS_HEADER, "1"))
     except ValueError:
         hops = 99
-    if not 1 <= hops <= 1:
+    if hops != 1:  # R17: one hop; this federation answers and never forwards it on
         raise RuleError("A verification crosses at most one federation: this one came "
                         f"through {hops}.", code="forwarding_loop")
     now = utcnow()

@@ -117,7 +117,8 @@ def verify_card(lending_library_id: int | None, card_number: str, home_code: str
     given = surname_hmac(key, normalize_surname(surname)) if surname else None
     participates = bool(row.active and row.reciprocal_borrowing)
     live = reach and reach.consult_home(lending_library_id, row.id, card, digest, surname,
-                                        given, now, reach.deadline(started, budget))
+                                        given, now, reach.deadline(started, budget),
+                                        ask=participates)
     if live and live.answer:
         facts = reach_rules.home_facts(
             live.answer, home_participates=participates, replaced=bool(row.replaced),

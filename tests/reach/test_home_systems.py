@@ -72,6 +72,14 @@ def test_a_library_registers_its_ncip_endpoint_and_desks_get_its_answers(fed, il
         "refer", ["unknown_card"], "home_system")
     assert ils.hits("/ncip/ok") >= 5
 
+    # R1: a home library taken out of the federation is not asked; its cards are refused.
+    asked = ils.hits("/ncip/ok")
+    assert fed.client.patch("/api/v1/libraries/HOME", json={"active": False},
+                            headers=fed.headers()).status_code == 200
+    out = ask(fed, GOOD)
+    assert (out["decision"], out["reasons"][0]) == ("not_eligible", "home_not_participating")
+    assert ils.hits("/ncip/ok") == asked
+
     # Sealed at rest: the password is nowhere in the row, only ciphertext.
     with fed.app.app_context():
         sealed = db.session.execute(db.select(HomeEndpoint.sealed_credentials)).scalar_one()
