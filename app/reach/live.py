@@ -154,8 +154,8 @@ class Reach:
         prefixes = [card[:n] for n in range(1, min(len(card), 16) + 1)]
         return connection.execute(PEER_BY_PREFIX, {"prefixes": prefixes}).first()
 
-    def forward(self, lending, card: str, home_code: str | None, surname: str | None,
-                now: datetime, today: date, deadline: float, hops: int):
+    def forward(self, lending_library_id: int, card: str, home_code: str | None,
+                surname: str | None, now: datetime, today: date, deadline: float, hops: int):
         """Ask the peer federation a card belongs to; None when no peer claims it.
 
         `hops` counts how many federations the question has crossed already: a question that
@@ -168,6 +168,8 @@ class Reach:
             return None
         from app.reach import service
 
+        lending = db.session.execute(select(Library.code, Library.name).where(
+            Library.id == lending_library_id)).one()
         name = f"peer:{target.peer_id}"
         circuit = circuits.read(name)
         answer = None
@@ -194,4 +196,4 @@ class Reach:
                 circuits.failed(circuit, now, str(error), self.settings.threshold)
             else:
                 circuits.succeeded(circuit, now)
-        return service.peer_verification(target, lending.id, answer, now, today)
+        return service.peer_verification(target, lending_library_id, answer, now, today)

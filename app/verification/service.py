@@ -108,7 +108,7 @@ def verify_card(lending_library_id: int | None, card_number: str, home_code: str
         row = find_card(card, digest, home_code)
     except RuleError:
         forwarded = reach and reach.forward(
-            _lender(lending_library_id), card, home_code, surname, now, today,
+            lending_library_id, card, home_code, surname, now, today,
             reach.deadline(started, budget), hops)
         if not forwarded:
             raise
@@ -143,12 +143,6 @@ def verify_card(lending_library_id: int | None, card_number: str, home_code: str
         expires_on=expires_on, identity=facts.identity,
         checked_at=now, source=live.source if live else "registry",
         advice=rules.advice(result, row.name, contact), as_of=live.as_of if live else None)
-
-
-def _lender(library_id: int | None):
-    """The asking library's code and name, for a question forwarded to a peer."""
-    return db.session.execute(select(Library.id, Library.code, Library.name).where(
-        Library.id == library_id)).first()
 
 
 def traffic(library_id: int | None, year: int, counter: TrafficBuffer) -> dict:
