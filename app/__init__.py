@@ -40,6 +40,7 @@ def create_app(test_config: dict | None = None, *, instance_path: str | None = N
     register_error_handlers(app)
 
     _start_traffic_buffer(app)
+    _start_reach(app)
 
     from app.cli import register_commands
     register_commands(app)
@@ -55,6 +56,9 @@ def _finish_config(app: Flask) -> None:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config_module.instance_secret(app.instance_path,
                                                                  "secret.key")
+    if not app.config.get("CREDENTIALS_KEY"):
+        app.config["CREDENTIALS_KEY"] = config_module.instance_secret(app.instance_path,
+                                                                      "credentials.key")
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         options = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10,
                    **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
@@ -76,6 +80,21 @@ def _start_traffic_buffer(app: Flask) -> None:
         atexit.register(flush_at_exit)
 
 
+def _start_reach(app: Flask) -> None:
+    """The live path (R14, R17): outbound clients, the answer cache and the sealer."""
+    from app.reach.cache import AnswerCache
+    from app.reach.clients import Outbound
+    from app.reach.live import Reach, Settings
+    from app.reach.sealing import Sealer
+
+    outbound = Outbound(int(app.config["OUTBOUND_WORKERS"]))
+    app.extensions["reciprocity.outbound"] = outbound
+    app.extensions["reciprocity.reach"] = Reach(
+        Settings.from_config(app.config), outbound,
+        AnswerCache(min(float(app.config["HOME_CACHE_SECONDS"]), 60.0)),
+        Sealer(app.config["CREDENTIALS_KEY"], app.config.get("CREDENTIALS_KEY_PREVIOUS")))
+
+
 def _register_blueprints(app: Flask) -> None:
     """One blueprint per capability."""
     from app.bills.routes import blp as bills
@@ -90,6 +109,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.libraries.routes import blp as libraries
     from app.ncip.routes import blp as ncip
     from app.patrons.routes import blp as patrons
+    from app.reach.routes import home_blp, peer_calls_blp, peer_directory_blp, peers_blp
     from app.sip2.routes import blp as sip_accounts
     from app.verification.routes import blp as verifications
     from app.verification.routes import traffic_blp as traffic
@@ -97,7 +117,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (health, libraries, patrons, verifications, traffic, bills, statements,
                       blocks, events, policies, directory, directory_csv, webhooks, ncip,
-                      sip_accounts):
+                      sip_accounts, home_blp, peers_blp, peer_calls_blp, peer_directory_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(directory_pages)  # web pages for people, outside the API
 

@@ -233,11 +233,56 @@ def demo_load(scale):
     load_demo(current_app, scale=scale, echo=lambda line: click.echo(line, err=True))
 
 
+@click.group("peers")
+def peers():
+    """Peer federations (R17)."""
+
+
+@peers.command("sync")
+@click.argument("code", required=False)
+@click.option("--every", type=float, default=None, metavar="SECONDS",
+              help="Keep syncing, this many seconds apart (instead of cron).")
+@with_appcontext
+def peers_sync(code, every):
+    """Read peers' libraries, card prefixes and directory (one peer, or every active one)."""
+    import time
+
+    from app.reach import service
+    from app.timestamps import utcnow
+
+    reach = current_app.extensions["reciprocity.reach"]
+    timeout = float(current_app.config["PEER_SYNC_TIMEOUT"])
+    while True:
+        if code:
+            try:
+                results = [service.sync_peer(code, reach.outbound, reach.sealer, utcnow(),
+                                             timeout)]
+            except DomainError as error:
+                if every is None:
+                    _fail(error)
+                results = [{"peer": code, "error": error.detail}]
+        else:
+            results = service.sync_all(reach.outbound, reach.sealer, utcnow(), timeout)
+        for result in results:
+            if "error" in result:
+                click.echo(f"{result['peer']}: not synced: {result['error']}", err=True)
+            else:
+                click.echo(f"{result['peer']}: {result['libraries']} libraries, "
+                           f"{result['prefixes']} card prefixes"
+                           + (f", {result['skipped']} skipped (codes in use here)"
+                              if result["skipped"] else ""))
+        if every is None:
+            if any("error" in r for r in results):
+                sys.exit(1)
+            return
+        time.sleep(every)
+
+
 def register_commands(app: Flask) -> None:
     """Attach the commands to the app's CLI group."""
     from app.sip2.cli import sip2
 
-    for command in (admin_key, keys, patrons, blocks, deliver, demo, sip2):
+    for command in (admin_key, keys, patrons, blocks, deliver, demo, sip2, peers):
         app.cli.add_command(command)
 
 

@@ -76,6 +76,27 @@ class Defaults:
     SIP2_INSTITUTION_NAME = "Reciprocity"  # AM in the 98 ACS Status answer
     SIP2_HASH_TIME_COST = 2
     SIP2_HASH_MEMORY_KIB = 19456
+    # Reaching out (app/reach): the time a verification may take in all, live calls included.
+    VERIFY_BUDGET_SECONDS = 1.5
+    # A registry answer older than this (since the home library last sent patrons) cannot say
+    # eligible: it says refer, registry_stale (R14). 0: never stale.
+    REGISTRY_STALE_HOURS = 7 * 24
+    # Live home answers are kept this long per process, per asking library (at most 60 s).
+    HOME_CACHE_SECONDS = 5
+    # A home system or peer is left alone for CIRCUIT_PAUSE_SECONDS after this many
+    # consecutive failures, then tried once.
+    CIRCUIT_FAILURES = 5
+    CIRCUIT_PAUSE_SECONDS = 30
+    # Seals stored credentials (Fernet key or 64 hex digits); generated into
+    # instance/credentials.key when not set. The previous key still opens old credentials.
+    CREDENTIALS_KEY = None
+    CREDENTIALS_KEY_PREVIOUS = None
+    # Home systems and peers on loopback (127.0.0.0/8, plain http): tests and local pairs.
+    REACH_ALLOW_LOOPBACK = False
+    # Seconds for each call of a peer sync (`reciprocity peers sync`).
+    PEER_SYNC_TIMEOUT = 30
+    # Threads per process for calls in flight to home systems and peers.
+    OUTBOUND_WORKERS = 16
 
     # Days a home library has to answer a block request before it is shown as overdue.
     BLOCK_RESPONSE_DAYS = 14

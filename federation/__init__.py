@@ -1,7 +1,9 @@
 """The wire between Reciprocity and member libraries' systems. Never imports Flask or `app`.
 
 `Client` is the member SDK (verification, patrons, bills, blocks, the directory, the event
-feed, webhook endpoints); `webhooks.Verifier` checks the signed deliveries a member's receiver gets.
+feed, webhook endpoints); `webhooks.Verifier` checks the signed deliveries a member's receiver
+gets; `HomeCheckReceiver` answers the federation's signed live card checks (R14) from the
+library's own system.
 """
 
 from __future__ import annotations
@@ -23,9 +25,10 @@ from federation.client import (
     Verification,
 )
 from federation.errors import FederationError, ProblemError, TransportError
+from federation.home_system import HomeCheckReceiver, HomePatron
 from federation.webhooks import Verifier, WebhookVerificationError
 
 __all__ = ["Bill", "Block", "Client", "Delivery", "DirectoryEntry", "Endpoint", "Event",
-           "FederationError", "HomeLibrary", "ImportSummary", "Patron", "Payment", "ProblemError",
-           "PublishedPolicy", "Resolution", "TransportError", "Verification", "Verifier",
-           "WebhookVerificationError"]
+           "FederationError", "HomeCheckReceiver", "HomeLibrary", "HomePatron", "ImportSummary",
+           "Patron", "Payment", "ProblemError", "PublishedPolicy", "Resolution",
+           "TransportError", "Verification", "Verifier", "WebhookVerificationError"]

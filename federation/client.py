@@ -45,8 +45,10 @@ class Verification:
     expires_on: date | None
     identity: str
     checked_at: datetime
-    source: str
+    source: str  # registry | home_system | peer | none
     advice: str
+    as_of: datetime | None = None  # when the source last knew
+    peer: str | None = None  # the peer federation's code, for a peer library's card
 
     @property
     def may_lend(self) -> bool:
@@ -336,7 +338,8 @@ class Client:
             else None,
             identity=data["identity"],
             checked_at=datetime.fromisoformat(data["checked_at"].replace("Z", "+00:00")),
-            source=data["source"], advice=data["advice"])
+            source=data["source"], advice=data["advice"], as_of=_instant(data.get("as_of")),
+            peer=(data.get("peer") or {}).get("code"))
 
     # Patrons (your own: R16) ---------------------------------------------------------------
 

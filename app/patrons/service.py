@@ -21,6 +21,7 @@ from app.ids import new_ids
 from app.pagination import paginate
 from app.patrons.models import Patron, ReplacedCard
 from app.patrons.rules import card_hmac, last4, normalize_card, normalize_surname, surname_hmac
+from app.reach.freshness import mark_registry_fresh
 from app.timestamps import utcnow
 
 # The fields a row may set besides the card; a field absent from a row keeps its value.
@@ -155,6 +156,8 @@ def _upsert_rows(library_id: int, rows: list[tuple[int, bytes, str, dict]],
         # Rows change different columns, so each is its own UPDATE; updates are the rare case.
         patron_id = change.pop("id")
         db.session.execute(update(Patron).where(Patron.id == patron_id).values(**change))
+    if outcomes:
+        mark_registry_fresh(library_id, now)  # the age a registry answer reports (R14)
     return outcomes
 
 

@@ -31,7 +31,8 @@ def verify(data, caller):
         caller.library_id, data["card_number"], data["home_library"], data["surname"],
         current_app.config["HMAC_KEY"].encode("utf-8"), now,
         today_in(current_app.config["TIMEZONE"], now),
-        current_app.extensions["reciprocity.traffic"])
+        current_app.extensions["reciprocity.traffic"],
+        reach=current_app.extensions["reciprocity.reach"])
 
 
 traffic_blp = Blueprint("traffic", __name__, url_prefix="/api/v1/traffic",

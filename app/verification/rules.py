@@ -14,7 +14,7 @@ ELIGIBLE, NOT_ELIGIBLE, REFER = "eligible", "not_eligible", "refer"
 DENYING = ("home_not_participating", "suspended_by_you", "card_replaced", "home_block",
            "federation_block", "expired")
 # Reasons that leave the lender in doubt: contact the home library first (R14).
-DOUBTFUL = ("unknown_card", "delinquent", "identity_mismatch")
+DOUBTFUL = ("unknown_card", "delinquent", "identity_mismatch", "registry_stale")
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class CardFacts:
     federation_block: bool = False
     delinquent: bool = False
     suspended_by_caller: bool = False
+    registry_stale: bool = False  # the answer is the registry's, and it is too old (R14)
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,8 @@ def decide(facts: CardFacts, today: date) -> Decision:
             found.add("delinquent")
     if facts.identity == "mismatched":
         found.add("identity_mismatch")
+    if facts.registry_stale:
+        found.add("registry_stale")
     denying = tuple(r for r in DENYING if r in found)
     if denying:
         return Decision(NOT_ELIGIBLE, denying + tuple(r for r in DOUBTFUL if r in found))
@@ -88,6 +91,8 @@ ADVICE = {
     "unknown_card": "The home library has not registered this card with the federation.",
     "delinquent": "The account is marked delinquent.",
     "identity_mismatch": "The surname given does not match the home library's record.",
+    "registry_stale": "The home library's records here are older than the federation trusts "
+                      "for a yes.",
 }
 
 

@@ -25,6 +25,14 @@ class HomeLibrarySchema(Schema):
     contact = fields.Nested(ContactSchema)
 
 
+class PeerAnsweredSchema(Schema):
+    """The peer federation that answered, and what it answered from."""
+
+    code = fields.String()
+    name = fields.String()
+    source = fields.String(allow_none=True, metadata={"enum": ["registry", "home_system"]})
+
+
 class VerificationSchema(Schema):
     """The answer: eligible, not_eligible or refer, with reasons and the home's contact."""
 
@@ -34,7 +42,16 @@ class VerificationSchema(Schema):
     expires_on = fields.Date(allow_none=True)
     identity = fields.String(metadata={"enum": ["matched", "mismatched", "not_checked"]})
     checked_at = fields.DateTime(format="iso")
-    source = fields.String(metadata={"enum": ["registry", "home_system"]})
+    source = fields.String(metadata={
+        "enum": ["registry", "home_system", "peer", "none"],
+        "description": "Who answered: the federation's registry, the home library's own "
+                       "system (R14), a peer federation (R17), or none (a peer that could not "
+                       "be asked: refer)."})
+    as_of = fields.DateTime(format="iso", allow_none=True, metadata={
+        "description": "When the source last knew: the home library's last upload to the "
+                       "registry, or the moment its system answered."})
+    peer = fields.Nested(PeerAnsweredSchema, allow_none=True, metadata={
+        "description": "The peer federation asked, for a peer library's card."})
     advice = fields.String()
 
 

@@ -1,5 +1,6 @@
 """Verify a visiting patron's card for a lending library (R1, R2, R14, R15, R16, R19)."""
 
+import time
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -11,6 +12,7 @@ from app.extensions import db
 from app.libraries.models import CardPrefix, Library
 from app.patrons.models import Patron, ReplacedCard
 from app.patrons.rules import card_hmac, normalize_card, normalize_surname, surname_hmac
+from app.reach import rules as reach_rules
 from app.verification import rules
 from app.verification.models import VerificationCount
 from app.verification.traffic import TrafficBuffer
@@ -60,8 +62,10 @@ class Verification:
     expires_on: date | None
     identity: str
     checked_at: datetime
-    source: str
+    source: str  # registry | home_system | peer | none (a peer that could not be asked)
     advice: str
+    as_of: datetime | None = None  # when the source last knew (R14)
+    peer: dict | None = None  # the peer federation that answered (R17)
 
 
 def find_card(card: str, digest: bytes, home_code: str | None):
@@ -88,30 +92,57 @@ def find_card(card: str, digest: bytes, home_code: str | None):
     return row
 
 
-def verify_card(lending_library_id: int, card_number: str, home_code: str | None,
+def verify_card(lending_library_id: int | None, card_number: str, home_code: str | None,
                 surname: str | None, key: bytes, now: datetime, today: date,
-                counter: TrafficBuffer) -> Verification:
-    """Decide whether a lending library may lend to the holder of this card."""
+                counter: TrafficBuffer, reach=None, *, hops: int = 0,
+                started: float | None = None, budget: float | None = None) -> Verification:
+    """Decide whether a lending library may lend to the holder of this card.
+
+    With `reach` (app/reach/live.py), within its time budget: a card of a peer federation's
+    library is forwarded there (R17), and a home library's own system is asked live (R14).
+    """
+    started = time.monotonic() if started is None else started
     card = normalize_card(card_number)
     digest = card_hmac(key, card)
-    row = find_card(card, digest, home_code)
+    try:
+        row = find_card(card, digest, home_code)
+    except RuleError:
+        forwarded = reach and reach.forward(
+            lending_library_id, card, home_code, surname, now, today,
+            reach.deadline(started, budget), hops)
+        if not forwarded:
+            raise
+        return forwarded
     found = row.patron_id is not None
     given = surname_hmac(key, normalize_surname(surname)) if surname else None
-    facts = rules.CardFacts(
-        home_participates=bool(row.active and row.reciprocal_borrowing), found=found,
-        replaced=not found and bool(row.replaced),
-        standing=row.standing, expires_on=row.expires_on,
-        identity=rules.identity(given, row.surname_hmac) if found else "not_checked",
-        federation_block=found and bool(row.block), delinquent=found and bool(row.delinquent))
+    participates = bool(row.active and row.reciprocal_borrowing)
+    live = reach and reach.consult_home(lending_library_id, row.id, card, digest, surname,
+                                        given, now, reach.deadline(started, budget),
+                                        ask=participates)
+    if live and live.answer:
+        facts = reach_rules.home_facts(
+            live.answer, home_participates=participates, replaced=bool(row.replaced),
+            federation_block=found and bool(row.block),
+            delinquent=found and bool(row.delinquent))
+    else:
+        facts = rules.CardFacts(
+            home_participates=participates, found=found,
+            replaced=not found and bool(row.replaced),
+            standing=row.standing, expires_on=row.expires_on,
+            identity=rules.identity(given, row.surname_hmac) if found else "not_checked",
+            federation_block=found and bool(row.block),
+            delinquent=found and bool(row.delinquent), registry_stale=bool(live and live.stale))
     result = rules.decide(facts, today)
     contact = {"email": row.contact_email, "phone": row.contact_phone}
     # Counted for the survey (R19) off the answer's path: nothing to commit here.
     counter.add(lending_library_id, row.id, today.strftime("%Y-%m"), result.decision)
+    expires_on = live.answer.expires_on if live and live.answer else row.expires_on
     return Verification(
         decision=result.decision, reasons=result.reasons,
         home_library={"code": row.code, "name": row.name, "contact": contact},
-        expires_on=row.expires_on, identity=facts.identity,
-        checked_at=now, source="registry", advice=rules.advice(result, row.name, contact))
+        expires_on=expires_on, identity=facts.identity,
+        checked_at=now, source=live.source if live else "registry",
+        advice=rules.advice(result, row.name, contact), as_of=live.as_of if live else None)
 
 
 def traffic(library_id: int | None, year: int, counter: TrafficBuffer) -> dict:

@@ -40,7 +40,9 @@ def test_patrons_from_upsert_to_delete(members):
     assert home.lookup_patron("20901 0000 0001").id == patron.id
     blocked = home.update_patron(patron.id, standing="blocked", block_reasons=["fines"])
     assert blocked.standing == "blocked" and blocked.block_reasons == ("fines",)
-    assert lender.verify(CARD).reasons == ("home_block",)
+    verdict = lender.verify(CARD)
+    assert verdict.reasons == ("home_block",) and verdict.source == "registry"
+    assert verdict.as_of is not None and verdict.peer is None  # the registry's age (R14)
     replaced = home.replace_card(patron.id, "2090100000009")
     assert replaced.card_last4 == "0009"
     assert lender.verify(CARD).reasons == ("card_replaced",)

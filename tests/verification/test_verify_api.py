@@ -11,7 +11,7 @@ from app.verification.models import VerificationCount
 from app.verification.service import verify_card
 
 CONTRACT_FIELDS = {"decision", "reasons", "home_library", "expires_on", "identity",
-                   "checked_at", "source", "advice"}
+                   "checked_at", "source", "advice", "as_of", "peer"}
 
 
 @pytest.fixture
