@@ -146,3 +146,15 @@ def test_the_command_line_import_reads_the_encoding_it_is_told(app, home, tmp_pa
     wrong = runner.invoke(args=["patrons", "import", HOME, str(path), "--encoding", "utf-16"])
     assert wrong.exit_code == 2 and "--encoding" in wrong.output
 
+
+
+@pytest.mark.parametrize("app_config", [{"IMPORT_BATCH_SIZE": 2, "IMPORT_MAX_REJECTED": 3}])
+def test_a_roster_of_mostly_bad_lines_stops_at_the_cap_on_rejected_lines(
+        client, home, import_roster, app_config):
+    """A file of commas is not a roster: past IMPORT_MAX_REJECTED bad lines the import stops
+    with 422, saying what it stored before."""
+    roster = csv_roster("2000100000001,2030-01-31", "2000100000002,2030-01-31", *[","] * 50,
+                        header="card_number,expires_on")
+    body = assert_problem(import_roster(roster), 422, "too_many_bad_lines")
+    assert body["imported"]["created"] == 2 and body["stopped_after_line"] == 3
+    assert lookup(client, home, "2000100000002") is not None
