@@ -36,6 +36,8 @@ class Defaults:
     # registered borrowers; the command-line import has no cap.
     IMPORT_MAX_BYTES = 256 * 1024 * 1024
     IMPORT_MAX_LINES = 2_000_000
+    # ... and stops, with 422 too_many_bad_lines, past this many rejected lines (0: no cap).
+    IMPORT_MAX_REJECTED = 10_000
     IMPORT_BATCH_SIZE = 2000
 
     # Rate limits per key and route family (app/ratelimit.py): an int is per minute, a string

@@ -108,8 +108,10 @@ def _identity() -> str:
     family = _family()
     header = request.headers.get("Authorization", "")
     if header:
+        # The token as app.auth reads it, so "bearer  KEY " counts as "Bearer KEY".
+        token = header.partition(" ")[2].strip() or header
         secret = current_app.extensions["reciprocity.limit_secret"]
-        who = hashlib.blake2b(header.encode("utf-8", "surrogateescape"), key=secret,
+        who = hashlib.blake2b(token.encode("utf-8", "surrogateescape"), key=secret,
                               digest_size=16).hexdigest()
     else:
         who = request.remote_addr or "unknown"

@@ -101,6 +101,17 @@ def test_a_key_past_its_limit_gets_429_with_retry_after_and_the_draft_fields(mem
     assert members.verify(OTHER, card(1)).status_code == 200
 
 
+def test_the_same_key_written_differently_is_still_one_key(members):
+    """"bearer  KEY " authenticates as "Bearer KEY": it must not start a fresh count."""
+    key = members.keys[LEND]
+    spellings = [f"Bearer {key}", f"bearer  {key} ", f"BEARER {key}\t", f"Bearer   {key}",
+                 f"bearer {key}", f"Bearer {key} "]
+    answers = [members.client.post("/api/v1/verifications", json={"card_number": card(n)},
+                                   headers={"Authorization": spelling})
+               for n, spelling in enumerate(spellings)]
+    assert [a.status_code for a in answers] == [200] * LIMIT + [429]
+
+
 def test_each_family_has_its_own_limit(members):
     """Spent verifications leave reads, writes and other card routes untouched, and each of
     those runs out on its own; health checks are never limited."""

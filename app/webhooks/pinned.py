@@ -34,10 +34,11 @@ class PinnedAdapter(HTTPAdapter):
         Raises rules.UrlRefused when the URL or any address it resolves to is not allowed.
         Proxies are not used: a proxy would resolve the name itself, after our check.
         """
-        target = rules.parse_url(request.url, allow_loopback=self.allow_loopback,
-                                 allowed_ports=self.allowed_ports)
+        target = rules.parse_url(request.url, allow_loopback=self.allow_loopback)
         addresses = self.resolve(target.host, target.port)
         rules.check_addresses(addresses, allow_loopback=self.allow_loopback)
+        rules.check_port(target, allow_loopback=self.allow_loopback,
+                         allowed_ports=self.allowed_ports)
         host_params, pool_kwargs = self.build_connection_pool_key_attributes(
             request, verify, cert)
         if target.scheme == "https":

@@ -24,11 +24,10 @@ class Target:
     port: int
 
 
-def parse_url(url: str, *, allow_loopback: bool, allowed_ports=(443,)) -> Target:
+def parse_url(url: str, *, allow_loopback: bool) -> Target:
     """Check a URL's form: https (plain http only to loopback when allowed), a host, no userinfo.
 
-    The port is 443 or one of `allowed_ports` (the office's choice): a member must not aim
-    the service at another port of a public host (mail, databases, admin consoles).
+    Its port is checked by `check_port`, after its addresses.
     """
     try:
         parts = urlsplit(url)
@@ -43,14 +42,21 @@ def parse_url(url: str, *, allow_loopback: bool, allowed_ports=(443,)) -> Target
     if parts.fragment:
         raise UrlRefused("An endpoint URL may not have a #fragment.")
     host = parts.hostname
-    local = allow_loopback and _is_loopback_name(host)
-    if scheme == "http" and not local:
+    if scheme == "http" and not (allow_loopback and _is_loopback_name(host)):
         raise UrlRefused("An endpoint must use https://.")
-    port = port or (443 if scheme == "https" else 80)
-    if not local and port not in allowed_ports:
+    return Target(scheme, host, port or (443 if scheme == "https" else 80))
+
+
+def check_port(target: Target, *, allow_loopback: bool, allowed_ports=(443,)) -> None:
+    """Refuse a port the office has not listed (443 by default): a member must not aim the
+    service at another port of a public host (mail, databases, admin consoles).
+
+    Where loopback is allowed (tests, local development) receivers listen on any port, some
+    behind a name only a test resolver knows; a deployment allows only the listed ports.
+    """
+    if not allow_loopback and target.port not in allowed_ports:
         ports = ", ".join(str(p) for p in sorted({443, *allowed_ports}))
-        raise UrlRefused(f"An endpoint listens on port {ports}, not {port}.")
-    return Target(scheme, host, port)
+        raise UrlRefused(f"An endpoint listens on port {ports}, not {target.port}.")
 
 
 def _is_loopback_name(host: str) -> bool:

@@ -34,9 +34,9 @@ def check_url(url: str, *, allow_loopback: bool, resolve: Resolver,
               allowed_ports=(443,)) -> None:
     """Refuse a URL that is not https or that resolves to a non-public address (422)."""
     try:
-        target = rules.parse_url(url, allow_loopback=allow_loopback,
-                                 allowed_ports=allowed_ports)
+        target = rules.parse_url(url, allow_loopback=allow_loopback)
         rules.check_addresses(resolve(target.host, target.port), allow_loopback=allow_loopback)
+        rules.check_port(target, allow_loopback=allow_loopback, allowed_ports=allowed_ports)
     except rules.UrlRefused as refusal:
         raise RuleError(str(refusal), code="endpoint_url_not_allowed",
                         errors={"url": str(refusal)}) from None

@@ -1,6 +1,7 @@
 """Roster imports refuse what they cannot store faithfully: bytes in another encoding, text
 no field can hold, more than a request may carry; and say what they stored when they stop."""
 
+import io
 import json
 
 import pytest
@@ -146,3 +147,36 @@ def test_the_command_line_import_reads_the_encoding_it_is_told(app, home, tmp_pa
     wrong = runner.invoke(args=["patrons", "import", HOME, str(path), "--encoding", "utf-16"])
     assert wrong.exit_code == 2 and "--encoding" in wrong.output
 
+
+
+@pytest.mark.parametrize("app_config", [{"IMPORT_BATCH_SIZE": 2, "IMPORT_MAX_REJECTED": 3}])
+def test_a_roster_of_mostly_bad_lines_stops_at_the_cap_on_rejected_lines(
+        client, home, import_roster, app_config):
+    """A file of commas is not a roster: past IMPORT_MAX_REJECTED bad lines the import stops
+    with 422, saying what it stored before."""
+    roster = csv_roster("2000100000001,2030-01-31", "2000100000002,2030-01-31", *[","] * 50,
+                        header="card_number,expires_on")
+    body = assert_problem(import_roster(roster), 422, "too_many_bad_lines")
+    assert body["imported"]["created"] == 2 and body["stopped_after_line"] == 3
+    assert lookup(client, home, "2000100000002") is not None
+
+
+@pytest.mark.parametrize("app_config", [{"IMPORT_BATCH_SIZE": 2, "IMPORT_MAX_BYTES": 300}])
+def test_a_roster_over_the_byte_cap_is_413_whether_its_length_is_declared_or_not(
+        client, home, app_config):
+    """IMPORT_MAX_BYTES: a declared length over it is refused before anything is read; a
+    chunked body is cut where it passes the cap, and the answer says what was stored."""
+    lines = [f"20001000000{n:02},2030-01-31" for n in range(1, 30)]
+    raw = csv_roster(*lines, header="card_number,expires_on").encode()
+    assert len(raw) > 300
+    declared = client.post("/api/v1/patrons/import", data=raw,
+                           headers={**home, "Content-Type": "text/csv"})
+    assert_problem(declared, 413)
+    assert lookup(client, home, "2000100000001") is None
+    chunked = client.post("/api/v1/patrons/import", input_stream=io.BytesIO(raw),
+                          environ_overrides={"wsgi.input_terminated": True},
+                          headers={**home, "Content-Type": "text/csv",
+                                   "Transfer-Encoding": "chunked"})
+    body = assert_problem(chunked, 413, "roster_too_large")
+    assert body["imported"]["created"] == body["stopped_after_line"] - 1 > 0
+    assert lookup(client, home, "2000100000001") is not None

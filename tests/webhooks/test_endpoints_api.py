@@ -49,7 +49,6 @@ def test_another_librarys_endpoint_is_not_found(libraries, hooks):
     "https://224.0.0.5/hook", "https://240.0.0.1/hook", "https://0.0.0.0/hook",
     "https://[::ffff:10.0.0.1]/hook", "https://100.64.0.1/hook", "https://[fd00::1]/hook",
     "https://[2002:7f00:1::]/hook", "https://[64:ff9b::a9fe:a9fe]/latest/meta-data",
-    "https://93.184.215.14:25/hook", "https://93.184.215.14:6379/hook",
 ])
 def test_urls_pointing_inside_are_refused(libraries, hooks, url):
     """Private, link-local, multicast, reserved and shared addresses: 422, nothing stored."""
@@ -77,8 +76,10 @@ def test_the_office_may_allow_other_ports(libraries, hooks, app_config):
     """WEBHOOK_ALLOWED_PORTS lists the ports besides 443 that an endpoint may name."""
     accepted = hooks.call("POST", A, json={"url": "https://93.184.215.14:8443/hook"})
     assert accepted.status_code == 201, accepted.get_json()
-    assert_problem(hooks.call("POST", A, json={"url": "https://93.184.215.14:8080/hook"}),
-                   422, "endpoint_url_not_allowed")
+    for url in ("https://93.184.215.14:8080/hook", "https://93.184.215.14:25/hook",
+                "https://93.184.215.14:6379/hook"):
+        assert_problem(hooks.call("POST", A, json={"url": url}), 422,
+                       "endpoint_url_not_allowed")
 
 
 @pytest.mark.parametrize("app_config", [{"WEBHOOK_ALLOW_LOOPBACK": False}])
