@@ -8,7 +8,7 @@ from flask import Blueprint, render_template, request
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from app.directory import rules, service
+from app.directory import rules, service, wording
 from app.directory.routes import today, zone
 from app.directory.schemas import DirectoryQuerySchema, DirectoryQuestionSchema
 from app.errors import DomainError
@@ -26,7 +26,7 @@ def _choices() -> dict:
         Library.system.is_not(None), Library.active.is_(True)).distinct()
         .order_by(Library.system)).scalars().all()
     return {"types": LIBRARY_TYPES, "systems": systems,
-            "formats": [(name, rules.label(name)) for name in rules.FORMATS]}
+            "formats": [(name, wording.label(name)) for name in rules.FORMATS]}
 
 
 @pages.get("/directory")
@@ -51,7 +51,7 @@ def directory_page():
     if page and page["next_cursor"]:
         next_args = {**raw, "cursor": page["next_cursor"]}
     return render_template("directory/list.html", page=page, args=raw, errors=errors,
-                           next_args=next_args, labels=rules.label, **_choices()), status
+                           next_args=next_args, labels=wording.label, **_choices()), status
 
 
 @pages.get("/directory/<code>")
@@ -72,5 +72,5 @@ def library_page(code):
             answer_error = "Choose a format from the list."
     return render_template("directory/detail.html", entry=detail, versions=versions,
                            answer=answer, answer_error=answer_error,
-                           formats=[(name, rules.label(name)) for name in rules.FORMATS],
+                           formats=[(name, wording.label(name)) for name in rules.FORMATS],
                            chosen=request.args.get("format", "")), 400 if answer_error else 200

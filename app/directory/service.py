@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from app.auth import Caller
-from app.directory import rules
+from app.directory import rules, versions, wording
 from app.directory.models import DirectoryEntry, DirectoryFormat, PolicyVersion
 from app.errors import BadRequestError, ConflictError, ForbiddenError, NotFoundError, RuleError
 from app.events.service import record
@@ -74,8 +74,8 @@ def publish(library: Library, policy: dict, today: date, others: dict[str, str])
                         + (f" ({', '.join(rules_cited)})" if rules_cited else "")
                         + f": {', '.join(sorted(verdict.errors))}.",
                         code="policy_invalid", errors=verdict.errors)
-    document = rules.canonical(policy)
-    digest = rules.policy_hash(document)
+    document = versions.canonical(policy)
+    digest = versions.policy_hash(document)
     entry = db.session.get(DirectoryEntry, library.id)
     cards = policy.get("nonresident_cards")
     late = bool(cards) and rules.report_is_late(cards["board_decision_on"], cards["reported_on"])
@@ -245,7 +245,7 @@ def entry_detail(code: str, today: date, zone: str) -> dict:
     detail = _entry(library, entry, formats, today)
     policy = db.session.get(PolicyVersion, entry.version_id).policy if entry else None
     detail["policy"] = policy
-    detail["summary"] = rules.summarize(policy) if policy else {}
+    detail["summary"] = wording.summarize(policy) if policy else {}
     # The stale flag flips overnight with no write: the moment it did counts as a change too.
     detail["last_modified"] = max(filter(None, [
         library.updated_at, entry.published_at if entry else None,
@@ -275,7 +275,7 @@ def history(code: str, *, limit: int | None = None, cursor: str | None = None) -
                 PolicyVersion.version == version.version - 1)).scalar_one()
         items.append({"version": version.version, "published_at": version.published_at,
                       "reviewed_on": version.reviewed_on,
-                      "changes": rules.diff(previous.policy, version.policy) if previous
+                      "changes": versions.diff(previous.policy, version.policy) if previous
                       else []})
     next_cursor = encode_cursor(str(rows[limit - 1].version)) if len(rows) > limit else None
     return {"code": library.code, "items": items, "next_cursor": next_cursor,
@@ -298,7 +298,7 @@ def _last_publish(library: Library) -> datetime:
 def answer(code: str, term: str, today: date, zone: str) -> dict:
     """A visitor's question about one format, answered from the published policy."""
     detail = entry_detail(code, today, zone)
-    result = rules.answer_question(detail["policy"], term, detail["name"])
+    result = wording.answer_question(detail["policy"], term, detail["name"])
     result.update(code=detail["code"], name=detail["name"], reviewed_on=detail["reviewed_on"],
                   stale=detail["stale"], last_modified=detail["last_modified"])
     if detail["stale"]:

@@ -3,7 +3,7 @@ published through the API and the directory shows back every field, compared one
 
 import pytest
 
-from app.directory.rules import flatten
+from app.directory.versions import flatten
 from tests.directory.reference_policies import (
     JCLS_000,
     JJAY_003,

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.bills.schemas import FORMATS as BILL_FORMATS
-from app.directory import rules
+from app.directory import rules, versions, wording
 from app.directory.schemas import PolicySchema
 from tests.directory.conftest import policy
 
@@ -28,7 +28,7 @@ def test_the_vocabulary_covers_every_bill_format_and_the_brief_s_collections():
     assert set(BILL_FORMATS) - {"other"} <= set(rules.FORMATS)
     for term in ("new_release", "dvd", "hotspot", "museum_pass", "reference"):
         assert term in rules.VOCABULARY
-    assert all(rules.label(term) for term in rules.VOCABULARY)
+    assert all(wording.label(term) for term in rules.VOCABULARY)
 
 
 def test_a_good_policy_passes():
@@ -174,20 +174,21 @@ def test_the_same_policy_in_another_order_has_the_same_hash(rng: random.Random):
     rng.shuffle(second["reciprocal_borrowing"]["excluded_formats"])
     rng.shuffle(second["reciprocal_borrowing"]["format_limits"])
     rng.shuffle(second["interlibrary_loan"]["formats_lent"])
-    assert rules.policy_hash(rules.canonical(first)) == rules.policy_hash(rules.canonical(second))
+    assert versions.policy_hash(versions.canonical(first)) == versions.policy_hash(
+        versions.canonical(second))
     changed = copy.deepcopy(second)
     changed["reciprocal_borrowing"]["loan_days"] = 14
-    assert rules.policy_hash(rules.canonical(changed)) != rules.policy_hash(
-        rules.canonical(first))
+    assert versions.policy_hash(versions.canonical(changed)) != versions.policy_hash(
+        versions.canonical(first))
 
 
 def test_the_diff_names_each_changed_field_by_its_dotted_path():
-    before = rules.canonical(PolicySchema().load(policy()))
-    after = rules.canonical(PolicySchema().load(policy(**{
+    before = versions.canonical(PolicySchema().load(policy()))
+    after = versions.canonical(PolicySchema().load(policy(**{
         "reciprocal_borrowing.items_at_a_time": 3,
         "reciprocal_borrowing.excluded_formats": ["hotspot"],
         "fees": []})))
-    changes = {c["path"]: (c["before"], c["after"]) for c in rules.diff(before, after)}
+    changes = {c["path"]: (c["before"], c["after"]) for c in versions.diff(before, after)}
     assert changes["reciprocal_borrowing.items_at_a_time"] == (5, 3)
     assert changes["reciprocal_borrowing.excluded_formats"] == (["hotspot", "new_release"],
                                                                 ["hotspot"])
@@ -196,22 +197,22 @@ def test_the_diff_names_each_changed_field_by_its_dotted_path():
 
 
 def test_the_answer_to_a_visitor_uses_the_format_s_own_limit_then_the_overall_terms():
-    document = rules.canonical(PolicySchema().load(policy()))
-    dvd = rules.answer_question(document, "dvd", "Prairie")
+    document = versions.canonical(PolicySchema().load(policy()))
+    dvd = wording.answer_question(document, "dvd", "Prairie")
     assert dvd["may_borrow"] is True and (dvd["items_at_a_time"], dvd["loan_days"],
                                           dvd["renewals"]) == (2, 7, 0)
     assert dvd["answer"].startswith("Yes.") and "up to 2 at a time" in dvd["answer"]
-    book = rules.answer_question(document, "book", "Prairie")
+    book = wording.answer_question(document, "book", "Prairie")
     assert (book["items_at_a_time"], book["loan_days"], book["renewals"]) == (5, 21, 1)
-    hotspot = rules.answer_question(document, "hotspot", "Prairie")
+    hotspot = wording.answer_question(document, "hotspot", "Prairie")
     assert hotspot["may_borrow"] is False and hotspot["answer"].startswith("No.")
-    assert rules.answer_question(None, "dvd", "Prairie")["may_borrow"] is None
+    assert wording.answer_question(None, "dvd", "Prairie")["may_borrow"] is None
 
 
 def test_the_plain_words_name_request_methods_as_a_librarian_writes_them():
     """R5: the ILL summary reads "OCLC" and "the ALA request form", not the vocabulary's codes."""
-    document = rules.canonical(PolicySchema().load(policy(**{
+    document = versions.canonical(PolicySchema().load(policy(**{
         "interlibrary_loan.request_methods": ["oclc", "ala_form", "email"]})))
-    lines = rules.summarize(document)["interlibrary_loan"]
+    lines = wording.summarize(document)["interlibrary_loan"]
     assert "Requests by: the ALA request form, email and OCLC." in lines  # sorted codes
-    assert set(rules.REQUEST_METHOD_LABELS) == set(rules.REQUEST_METHODS)
+    assert set(wording.REQUEST_METHOD_LABELS) == set(rules.REQUEST_METHODS)
