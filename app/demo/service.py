@@ -314,10 +314,13 @@ def demo_policy(code: str, today: date, *, lender: bool = False) -> dict:
     stale = rng.random() < 0.15
     reviewed = today - timedelta(days=rng.randrange(380, 900) if stale
                                  else rng.randrange(0, 330))
-    decided = today - timedelta(days=rng.randrange(40, 300))
+    # R18: the directory records the report on the day it receives it (the load's today).
     late = rng.random() < 0.1
-    reported = decided + timedelta(days=rng.randrange(31, 90) if late else rng.randrange(1, 30))
+    decided = today - timedelta(days=rng.randrange(31, 90) if late else rng.randrange(0, 30))
+    reported = today
     sells = rng.random() < 0.6
+    # The programme year (July to June) that holds today, so the demo's programmes are current.
+    year = today.year if today.month >= 7 else today.year - 1
     slug = code.lower()
     return {
         "reviewed_on": reviewed.isoformat(),
@@ -348,8 +351,8 @@ def demo_policy(code: str, today: date, *, lender: bool = False) -> dict:
             "participates": sells,
             "fee_formula": "The library's tax rate times the home's assessed value."
             if sells else None,
-            "effective_from": date(today.year, 7, 1).isoformat() if sells else None,
-            "effective_until": date(today.year + 1, 6, 30).isoformat() if sells else None,
+            "effective_from": date(year, 7, 1).isoformat() if sells else None,
+            "effective_until": date(year + 1, 6, 30).isoformat() if sells else None,
             "board_decision_on": decided.isoformat(), "reported_on": reported.isoformat()},
     }
 
@@ -357,15 +360,13 @@ def demo_policy(code: str, today: date, *, lender: bool = False) -> dict:
 def _load_policies(today: date, echo) -> None:
     """Publish a demo policy for every library that has none yet (a second run adds none)."""
     from app.directory.models import DirectoryEntry
-    from app.directory.rules import MemberIndex
     from app.directory.schemas import PolicySchema
-    from app.directory.service import publish
+    from app.directory.service import member_terms, publish
 
     done = set(db.session.execute(select(DirectoryEntry.library_id)).scalars())
     libraries = db.session.execute(select(Library).order_by(Library.code)).scalars().all()
-    names = {library.code: library.name for library in libraries}
     schema = PolicySchema()
-    others = MemberIndex(names)
+    others = member_terms()
     made = 0
     for library in libraries:
         if library.id in done:

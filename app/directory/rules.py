@@ -7,6 +7,7 @@ differences between versions are in `versions`; the plain-language sentences in 
 """
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -39,8 +40,10 @@ R11_CUTOFF = date(2014, 7, 1)  # a fee in effect on this date may stay (R11)
 R18_REPORT_DAYS = 30  # a nonresident decision is reported within 30 days of the board's (R18)
 STALE_MONTHS = 12  # R5: a policy not reviewed in 12 months is stale
 
-# Words that look like a library code (IL0029, VVJ): checked against member codes only.
-_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{1,15}")
+# Words that look like a library code (IL0029, VVJ) or a card number: checked against member
+# codes and card prefixes only.
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_]{1,31}")
+_WORD = re.compile(r"[^\W_]+")
 
 
 def must_participate(type_: str, membership: str) -> bool:
@@ -102,44 +105,117 @@ def _free_texts(value, path: str = ""):
         yield path, value
 
 
-def _words(text: str) -> list[str]:
-    """Words folded for comparison, without the punctuation around them."""
-    return [word.strip(".,;:!?()[]{}\"'") for word in text.casefold().split()]
+def fold(text: str) -> list[str]:
+    """Words for comparison: case and accents folded, punctuation a space ("Public-Library's"
+    -> ["public", "library", "s"])."""
+    plain = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(char for char in plain if not unicodedata.combining(char))
+    return _WORD.findall(plain)
+
+
+# Words every library's name shares: left out to find what distinguishes one member (R3).
+GENERIC_WORDS = frozenset({
+    "public", "library", "libraries", "district", "pl", "pld", "lib", "the", "of", "and",
+    "free", "municipal", "township", "twp", "village", "town", "city", "system", "branch",
+    "s", "inc"})
+
+
+def distinctive_name(name: str) -> tuple[str, ...]:
+    """A library's name without the words all names share: 'Aurora Public Library' ->
+    ('aurora',); empty when nothing distinctive is left."""
+    return tuple(word for word in fold(name) if word not in GENERIC_WORDS)
+
+
+def _contains(words: list[str], phrase: tuple[str, ...]) -> bool:
+    """Whether the words hold the phrase as whole, consecutive words."""
+    size = len(phrase)
+    return any(tuple(words[start:start + size]) == phrase
+               for start in range(len(words) - size + 1))
 
 
 class MemberIndex:
-    """Member libraries' codes and distinctive names, to find them in free text (R3)."""
+    """What names a member library in free text (R3): its distinctive name, its code, its card
+    prefixes, and its city when the city is in its name.
 
-    def __init__(self, others: dict[str, str]):
-        self.codes = {code.upper() for code in others}
-        # Only names of two words or more and 8 characters: "Library" alone is everywhere.
-        self.names = {}
-        for code, name in others.items():
-            key = " ".join(_words(name))
-            if len(key) >= 8 and " " in key:
-                self.names[key] = code.upper()
-        self.longest = max((key.count(" ") + 1 for key in self.names), default=0)
+    `members` maps each code to a name, or to {"name", "city", "prefixes"}. Include the
+    publishing library too: its own words are then not taken for another member's.
+    """
+
+    def __init__(self, members: dict):
+        self.codes: dict[str, str] = {}
+        self.phrases: dict[tuple[str, ...], set[str]] = {}
+        self.prefixes: dict[str, str] = {}
+        self.names: dict[str, str] = {}
+        for code, member in members.items():
+            code = code.upper()
+            if isinstance(member, str):
+                member = {"name": member}
+            name = member.get("name") or ""
+            self.names[code] = name
+            self.codes[code] = code
+            own = distinctive_name(name)
+            if own and len("".join(own)) >= 3:
+                self.phrases.setdefault(own, set()).add(code)
+            city = tuple(fold(member.get("city") or ""))
+            if city and _contains(fold(name), city):
+                self.phrases.setdefault(city, set()).add(code)
+            for prefix in member.get("prefixes") or ():
+                self.prefixes[prefix] = code
+        self.longest = max((len(phrase) for phrase in self.phrases), default=0)
+
+    def _own_phrases(self, own_code: str | None) -> set[tuple[str, ...]]:
+        """The phrases that name the publishing library itself."""
+        if not own_code:
+            return set()
+        return {phrase for phrase, codes in self.phrases.items() if own_code.upper() in codes}
+
+    def matches(self, text: str, own_code: str | None = None) -> list[dict]:
+        """Each other member the text names, with the words that named it, in text order:
+        [{"code", "name", "words"}]."""
+        own = own_code.upper() if own_code else None
+        mine = self._own_phrases(own)
+        found: dict[str, dict] = {}
+
+        def add(code: str, words: str) -> None:
+            if code != own and code not in found:
+                found[code] = {"code": code, "name": self.names.get(code, code),
+                               "words": words}
+
+        for token in _TOKEN.findall(text):
+            if token.upper() in self.codes:
+                add(token.upper(), token)
+            if token.isdigit() and len(token) >= 4:  # a year or a count is no card prefix
+                for prefix, code in self.prefixes.items():
+                    if token.startswith(prefix) and (len(token) >= 5 or token == prefix):
+                        add(code, token)
+        words = fold(text)
+        for start in range(len(words)):
+            for size in range(self.longest, 0, -1):
+                phrase = tuple(words[start:start + size])
+                if len(phrase) < size or phrase in mine:
+                    continue
+                for code in sorted(self.phrases.get(phrase, ())):
+                    add(code, " ".join(phrase))
+        return list(found.values())
 
     def named(self, text: str, own_code: str | None = None) -> list[str]:
-        """The codes of member libraries a text names, by code or by full name (not `own_code`)."""
-        found = [own_code.upper()] if own_code else []
-        for token in _TOKEN.findall(text):
-            if token.upper() in self.codes and token.upper() not in found:
-                found.append(token.upper())
-        words = _words(text)
-        for start in range(len(words)):
-            for size in range(2, self.longest + 1):
-                code = self.names.get(" ".join(words[start:start + size]))
-                if code and code not in found:
-                    found.append(code)
-        return found[1:] if own_code else found
+        """The codes of the other member libraries a text names."""
+        return [match["code"] for match in self.matches(text, own_code)]
 
 
 def validate_policy(policy: dict, *, library_type: str, membership: str,
-                    others, own_code: str | None = None) -> Verdict:
-    """Check a loaded policy against R1, R3, R4, R11 and R18; `others`: code -> name."""
+                    others, own_code: str | None = None, today: date | None = None) -> Verdict:
+    """Check a loaded policy against R1, R3, R4, R5, R11 and R18.
+
+    `others`: the members a policy may not name (a `MemberIndex`, or what one is built from);
+    `today`: the federation's date, before which review and decision dates must fall.
+    """
     verdict = Verdict()
     errors = verdict.errors
+    if today is not None and policy["reviewed_on"] > today:
+        errors["reviewed_on"] = (
+            f"R5: the review date {policy['reviewed_on']} is after today ({today}); give the "
+            "day the policy was last reviewed.")
     borrowing = policy["reciprocal_borrowing"]
     participates = borrowing["participates"]
     if not participates and must_participate(library_type, membership):
@@ -158,8 +234,9 @@ def validate_policy(policy: dict, *, library_type: str, membership: str,
                 errors[f"fees.{index}.in_effect_since"] = (
                     f"R11: a fee your own patrons do not pay may be charged only if it was in "
                     f"effect on {R11_CUTOFF}; this one began {since}.")
-    _check_nonresident(policy.get("nonresident_cards"), verdict)
+    _check_nonresident(policy.get("nonresident_cards"), verdict, today)
     ill = policy.get("interlibrary_loan") or {}
+    _check_ill_content(ill, errors)
     lent, not_lent = set(ill.get("formats_lent") or ()), set(ill.get("formats_not_lent") or ())
     both = sorted(lent & not_lent)
     if both:
@@ -167,12 +244,36 @@ def validate_policy(policy: dict, *, library_type: str, membership: str,
             f"R5: listed both as lent and as not lent: {', '.join(both)}.")
     index = others if isinstance(others, MemberIndex) else MemberIndex(others)
     for path, text in _free_texts(policy):
-        named = index.named(text, own_code)
+        named = index.matches(text, own_code)
         if named:
+            which = "; ".join(f'"{match["words"]}" names {match["code"]} ({match["name"]})'
+                              for match in named)
             errors[path] = (f"R3: a restriction applies equally to every reciprocal borrower and "
-                            f"may not name a member library ({', '.join(named)}); only a formal "
+                            f"may not name a member library: {which}. Only a formal "
                             "suspension (R12) treats one library's patrons differently.")
     return verdict
+
+
+def _check_ill_content(ill: dict, errors: dict) -> None:
+    """R5: the ILL part says whom to reach, what a loss costs, what is lent and not, copies."""
+    contact = ill.get("contact") or {}
+    if not (contact.get("phone") or contact.get("email")):
+        errors["interlibrary_loan.contact"] = (
+            "R5: give a phone number or an email address that reaches the person who handles "
+            "interlibrary loan.")
+    if not ill.get("lost_materials"):
+        errors["interlibrary_loan.lost_materials"] = (
+            "R5: say how a borrowing library reimburses lost materials.")
+    if not ill.get("formats_lent"):
+        errors["interlibrary_loan.formats_lent"] = (
+            "R5: list the formats you lend by interlibrary loan.")
+    if not ill.get("formats_not_lent"):
+        errors["interlibrary_loan.formats_not_lent"] = (
+            "R5: list the formats and collections you do not lend (reference works, rare "
+            "books, non-circulating materials, ...).")
+    if not ill.get("photocopy"):
+        errors["interlibrary_loan.photocopy"] = (
+            "R5: say whether you supply photocopies and scans, and on what terms.")
 
 
 def _check_restrictions(borrowing: dict, errors: dict) -> None:
@@ -205,10 +306,15 @@ def _check_restrictions(borrowing: dict, errors: dict) -> None:
                 f"Above the overall cap of {cap} items at a time.")
 
 
-def _check_nonresident(cards: dict | None, verdict: Verdict) -> None:
-    """R18: consistent dates; a report more than 30 days after the decision is only flagged."""
+def _check_nonresident(cards: dict | None, verdict: Verdict, today: date | None) -> None:
+    """R18: consistent dates, a decision already taken; a report more than 30 days after the
+    decision is only flagged."""
     if not cards:
         return
+    if today is not None and cards["board_decision_on"] > today:
+        verdict.errors["nonresident_cards.board_decision_on"] = (
+            f"R18: the board's decision is dated {cards['board_decision_on']}, after today "
+            f"({today}); report a decision once the board has taken it.")
     start, end = cards.get("effective_from"), cards.get("effective_until")
     if start and end and end < start:
         verdict.errors["nonresident_cards.effective_until"] = (
@@ -223,6 +329,22 @@ def _check_nonresident(cards: dict | None, verdict: Verdict) -> None:
             "code": "nonresident_report_late", "path": "nonresident_cards.reported_on",
             "message": f"R18: reported {days} days after the board's decision; the rule asks "
                        f"for {R18_REPORT_DAYS}. Accepted, and shown as late."})
+
+
+def nonresident_in_effect(cards: dict | None, today: date) -> bool:
+    """R18: the library sells nonresident cards today (a programme that began and has not
+    ended; an open date counts as no bound)."""
+    if not cards or not cards.get("participates"):
+        return False
+    start, end = _as_date(cards.get("effective_from")), _as_date(cards.get("effective_until"))
+    return (start is None or start <= today) and (end is None or today <= end)
+
+
+def _as_date(value) -> date | None:
+    """A date from a stored ISO string (or a date)."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(value)
 
 
 def lent_formats(policy: dict) -> list[str]:

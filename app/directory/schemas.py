@@ -174,9 +174,12 @@ class NonresidentCardsSchema(Schema):
     fee_cents = Count(maximum=10_000_000)
     effective_from = PolicyDate(load_default=None, allow_none=True)
     effective_until = PolicyDate(load_default=None, allow_none=True)
-    board_decision_on = PolicyDate(required=True)
-    reported_on = PolicyDate(required=True, metadata={
-        "description": "More than 30 days after the decision is accepted but flagged late."})
+    board_decision_on = PolicyDate(required=True, metadata={
+        "description": "The board's decision: not after today (R18)."})
+    reported_on = PolicyDate(load_default=None, allow_none=True, metadata={
+        "description": "Set by the directory: the day it received this decision (R18); a value "
+                       "sent is replaced, with a warning. More than 30 days after the decision "
+                       "is accepted but flagged late."})
 
 
 class PolicySchema(Schema):
@@ -225,7 +228,8 @@ class EntrySchema(LibraryCardSchema):
     participates = fields.Boolean(allow_none=True)
     items_at_a_time = fields.Integer(allow_none=True)
     lends_formats = fields.List(fields.String())
-    nonresident_cards = fields.Boolean(allow_none=True)
+    nonresident_cards = fields.Boolean(allow_none=True, metadata={
+        "description": "Sells nonresident cards today: a programme in effect (R18)."})
     nonresident_report_late = fields.Boolean(allow_none=True)
 
 
@@ -261,7 +265,8 @@ class DirectoryQuerySchema(PageQuerySchema):
     lends_format = fields.String(load_default=None, validate=validate.OneOf(rules.FORMATS),
                                  metadata={"description": "Lends this format to reciprocal "
                                                           "borrowers."})
-    nonresident_cards = fields.Boolean(load_default=None)
+    nonresident_cards = fields.Boolean(load_default=None, metadata={
+        "description": "Sells nonresident cards today (a programme in effect, R18), or not."})
     stale = fields.Boolean(load_default=None)
 
 

@@ -8,7 +8,7 @@ Reads need no key and show only what a directory reader may see: never patron da
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import and_, delete, func, not_, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from app.auth import Caller
@@ -18,7 +18,7 @@ from app.errors import BadRequestError, ConflictError, ForbiddenError, NotFoundE
 from app.events.service import record
 from app.extensions import db
 from app.ids import new_id
-from app.libraries.models import Library
+from app.libraries.models import CardPrefix, Library
 from app.pagination import decode_cursor, encode_cursor
 from app.timestamps import UTCDateTime, utcnow
 
@@ -34,11 +34,17 @@ def _library(code: str, *, active_only: bool = False) -> Library:
     return library
 
 
-def other_libraries(library_id: int | None) -> dict[str, str]:
-    """Every other member library, code -> name: what a policy may not name (R3)."""
-    rows = db.session.execute(select(Library.code, Library.name).where(
-        Library.id != (library_id or -1))).all()
-    return {code.upper(): name for code, name in rows}
+def member_terms() -> rules.MemberIndex:
+    """Every member's name, city and card prefixes: what a policy may not name of another
+    member (R3). The publishing library is in it too, so its own words are known as its own."""
+    prefixes: dict[int, list[str]] = {}
+    for library_id, prefix in db.session.execute(select(CardPrefix.library_id,
+                                                        CardPrefix.prefix)):
+        prefixes.setdefault(library_id, []).append(prefix)
+    rows = db.session.execute(select(Library.id, Library.code, Library.name, Library.city))
+    return rules.MemberIndex({code: {"name": name, "city": city,
+                                     "prefixes": prefixes.get(library_id, [])}
+                              for library_id, code, name, city in rows})
 
 
 def publish_policy(code: str, policy: dict, caller: Caller, today: date) -> dict:
@@ -47,7 +53,7 @@ def publish_policy(code: str, policy: dict, caller: Caller, today: date) -> dict
     if not caller.is_admin and caller.library_id != library.id:
         raise ForbiddenError("A library may publish only its own policy.",
                              code="not_your_library")
-    others = other_libraries(library.id)
+    others = member_terms()
     try:
         result = publish(library, policy, today, others)
         db.session.commit()
@@ -62,11 +68,17 @@ def publish_policy(code: str, policy: dict, caller: Caller, today: date) -> dict
     return result
 
 
-def publish(library: Library, policy: dict, today: date, others: dict[str, str]) -> dict:
-    """Validate and write a version and entry in the caller's transaction (no commit)."""
+def publish(library: Library, policy: dict, today: date, others) -> dict:
+    """Validate and write a version and entry in the caller's transaction (no commit).
+
+    `others`: the members a policy may not name (`member_terms()`, R3).
+    """
+    entry = db.session.get(DirectoryEntry, library.id)
+    notices = _record_report_day(policy.get("nonresident_cards"), entry, today)
     verdict = rules.validate_policy(policy, library_type=library.type,
                                     membership=library.membership, others=others,
-                                    own_code=library.code)
+                                    own_code=library.code, today=today)
+    verdict.warnings.extend(notices)
     if verdict.errors:
         rules_cited = sorted({message.split(":")[0] for message in verdict.errors.values()
                               if message.startswith("R")})
@@ -76,7 +88,6 @@ def publish(library: Library, policy: dict, today: date, others: dict[str, str])
                         code="policy_invalid", errors=verdict.errors)
     document = versions.canonical(policy)
     digest = versions.policy_hash(document)
-    entry = db.session.get(DirectoryEntry, library.id)
     cards = policy.get("nonresident_cards")
     late = bool(cards) and rules.report_is_late(cards["board_decision_on"], cards["reported_on"])
     if entry is not None and entry.policy_hash == digest:
@@ -100,6 +111,8 @@ def publish(library: Library, policy: dict, today: date, others: dict[str, str])
     entry.participates = borrowing["participates"]
     entry.items_at_a_time = borrowing.get("items_at_a_time") if entry.participates else None
     entry.nonresident_cards = cards["participates"] if cards else None
+    entry.nonresident_from = cards.get("effective_from") if cards else None
+    entry.nonresident_until = cards.get("effective_until") if cards else None
     entry.nonresident_report_late = late
     entry.processing_fee_cents = lost.get("processing_fee_cents")
     db.session.flush()
@@ -112,6 +125,27 @@ def publish(library: Library, policy: dict, today: date, others: dict[str, str])
            {"library": library.code, "version": number})
     return _published(library, version, changed=True, late=late, warnings=verdict.warnings,
                       today=today)
+
+
+def _record_report_day(cards: dict | None, entry: DirectoryEntry | None,
+                       today: date) -> list[dict]:
+    """R18: the report date is the day the directory received the decision, whatever the
+    member wrote. The same decision published again keeps the day it first arrived."""
+    if not cards:
+        return []
+    sent = cards.get("reported_on")
+    received = today
+    if entry is not None:
+        current = (db.session.get(PolicyVersion, entry.version_id).policy
+                   .get("nonresident_cards") or {})
+        if current.get("board_decision_on") == cards["board_decision_on"].isoformat():
+            received = date.fromisoformat(current["reported_on"])
+    cards["reported_on"] = received
+    if sent is None or sent == received:
+        return []
+    return [{"code": "nonresident_reported_on_recorded", "path": "nonresident_cards.reported_on",
+             "message": f"R18: the report date is the day the directory received the "
+                        f"decision, {received}, not {sent} as sent."}]
 
 
 def _published(library, version, *, changed, late, warnings, today) -> dict:
@@ -152,7 +186,14 @@ def _filtered(filters: dict, today: date):
         query = query.where(Library.id.in_(select(DirectoryFormat.library_id).where(
             DirectoryFormat.format == filters["lends_format"])))
     if filters.get("nonresident_cards") is not None:
-        query = query.where(DirectoryEntry.nonresident_cards.is_(filters["nonresident_cards"]))
+        # R18: a programme counts only while it is in effect today.
+        in_effect = and_(DirectoryEntry.nonresident_cards.is_(True),
+                         or_(DirectoryEntry.nonresident_from.is_(None),
+                             DirectoryEntry.nonresident_from <= today),
+                         or_(DirectoryEntry.nonresident_until.is_(None),
+                             DirectoryEntry.nonresident_until >= today))
+        query = query.where(in_effect if filters["nonresident_cards"]
+                            else and_(DirectoryEntry.library_id.is_not(None), not_(in_effect)))
     if filters.get("stale") is not None:
         cutoff = rules.stale_cutoff(today)
         query = query.where(DirectoryEntry.reviewed_on < cutoff if filters["stale"]
@@ -186,7 +227,9 @@ def _entry(library: Library, entry: DirectoryEntry | None, formats: list[str],
         "participates": entry.participates if published else None,
         "items_at_a_time": entry.items_at_a_time if published else None,
         "lends_formats": formats,
-        "nonresident_cards": entry.nonresident_cards if published else None,
+        "nonresident_cards": rules.nonresident_in_effect(
+            {"participates": entry.nonresident_cards, "effective_from": entry.nonresident_from,
+             "effective_until": entry.nonresident_until}, today) if published else None,
         "nonresident_report_late": entry.nonresident_report_late if published else None,
     }
 

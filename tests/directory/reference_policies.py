@@ -11,7 +11,9 @@ JCLS_000 = {
     "fees": [],
     "interlibrary_loan": {
         "contact": {"name": "Interlibrary Loan Services Department", "phone": "(541) 582-6211"},
-        "formats_lent": [],
+        "formats_lent": ["book"],
+        "formats_not_lent": ["reference"],
+        "lost_materials": {"replacement": "list_price"},
         "charge_cents": 0,
         "photocopy": {"provided": True, "notes": (
             "Copies follow US copyright law (Title 17) and are for private study, scholarship "
@@ -44,7 +46,10 @@ WOU_001 = {
               "notes": "Users also pay replacement costs arising from their requests."}],
     "interlibrary_loan": {
         "contact": {"name": "Interlibrary Loan Unit, Hamersly Library",
+                    "email": "ill@wou.example.org",
                     "hours": "8:00 a.m. - 5:00 p.m. Monday - Friday"},
+        "formats_lent": ["book"],
+        "lost_materials": {"replacement": "list_price"},
         "formats_not_lent": ["non_circulating", "reference", "rare", "bulky_or_fragile",
                              "genealogy", "thesis", "periodical_volume"],
         "loan_days": 14, "renewals": 1,
@@ -80,7 +85,8 @@ SLS_002 = {
     "reviewed_on": "2026-06-30",
     "reciprocal_borrowing": {"participates": False},
     "interlibrary_loan": {
-        "contact": {"name": "HFM BOCES School Library System office"},
+        "contact": {"name": "HFM BOCES School Library System office",
+                    "email": "sls@hfm.example.org"},
         "formats_lent": ["book", "magazine", "article_copy"],
         "formats_not_lent": ["rare", "bulky_or_fragile", "in_demand", "reference"],
         "loan_days": 28,
@@ -107,8 +113,12 @@ JJAY_003 = {
     "reviewed_on": "2026-10-01",
     "reciprocal_borrowing": {"participates": False},
     "interlibrary_loan": {
-        "contact": {"name": "ILL office, John Jay College Library"},
+        "contact": {"name": "ILL office, John Jay College Library",
+                    "email": "ill@jjay.example.org"},
         "formats_lent": ["book", "article_copy", "transcript", "dvd"],
+        "formats_not_lent": ["reference"],
+        "lost_materials": {"replacement": "list_price"},
+        "photocopy": {"provided": True},
         "loan_days": 56, "renewals": 1,
         "lends_to": ["nonprofit_institutions", "academic_institutions", "libraries_abroad"],
         "does_not_lend_to": ["law_firms"],

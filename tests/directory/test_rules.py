@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from app.bills.schemas import FORMATS as BILL_FORMATS
 from app.directory import rules, versions, wording
 from app.directory.schemas import PolicySchema
+from tests.dates import days_ago
 from tests.directory.conftest import policy
 
 OTHERS = {"IL0029": "Aurora Public Library", "IL0368": "Naperville Public Library"}
@@ -108,6 +109,49 @@ def test_r3_free_text_may_not_name_a_member_library_by_code_or_name():
     assert check(policy(**{"interlibrary_loan.notes": "Our OCLC symbol is VVJ."})).errors == {}
 
 
+@pytest.mark.parametrize("text, words", [
+    ("Patrons from Aurora may borrow two DVDs.", "aurora"),
+    ("Aurora PL patrons wait a week.", "aurora"),
+    ("No hotspots for Aurora Public-Library cardholders.", "aurora"),
+    ("Nothing for ÁURORA's readers.", "aurora"),
+    ("Residents of Naperville Public Library wait a week.", "naperville"),
+])
+def test_r3_a_member_is_found_by_its_distinctive_name_however_it_is_written(text, words):
+    """R3: "Public Library", "PL" and the like are left out; case, accents and punctuation
+    are folded; the refusal says which words matched."""
+    errors = check(policy(**{"reciprocal_borrowing.notes": text})).errors
+    message = errors["reciprocal_borrowing.notes"]
+    assert message.startswith("R3:") and f'"{words}"' in message, message
+
+
+@pytest.mark.parametrize("text", [
+    "Our public library lends to every reciprocal borrower alike.",
+    "Auroral light shows are on the second floor.",
+    "Loans last three weeks; the PL desk is by the door.",
+])
+def test_r3_ordinary_words_and_parts_of_words_are_not_a_member_s_name(text):
+    assert check(policy(**{"reciprocal_borrowing.notes": text})).errors == {}
+
+
+def test_r3_a_member_is_found_by_its_card_prefix_and_its_city_when_the_city_is_its_name():
+    others = {"IL0029": {"name": "Aurora Public Library", "city": "Aurora",
+                         "prefixes": ["20029"]},
+              "IL0100": {"name": "Fountaindale Public Library District", "city": "Bolingbrook",
+                         "prefixes": ["21234"]}}
+    index = rules.MemberIndex(others)
+
+    def named(text):
+        return [(match["code"], match["words"]) for match in index.matches(text)]
+
+    assert named("Cards starting with 20029 may borrow one item.") == [("IL0029", "20029")]
+    assert named("Card 2002900000007 is welcome.") == [("IL0029", "2002900000007")]
+    assert named("Residents of Bolingbrook pay the nonresident fee.") == []
+    assert named("Fountaindale cardholders first.") == [("IL0100", "fountaindale")]
+    assert named("Since 2002, loans last 3 weeks.") == []
+    # A library may name itself: its own words are not another member's.
+    assert index.matches("Aurora cards only.", own_code="IL0029") == []
+
+
 def test_r3_the_schema_has_no_field_to_name_a_library():
     from marshmallow import ValidationError
 
@@ -128,8 +172,9 @@ def test_r18_a_report_more_than_30_days_after_the_decision_is_accepted_but_late(
 
 
 def test_r18_a_report_before_the_decision_or_dates_backwards_are_refused():
-    errors = check(policy(**{"nonresident_cards.reported_on": "2026-05-01",
-                             "nonresident_cards.effective_until": "2026-01-01"})).errors
+    errors = check(policy(**{"nonresident_cards.reported_on": days_ago(250).isoformat(),
+                             "nonresident_cards.effective_until": days_ago(400).isoformat()})
+                   ).errors
     assert set(errors) == {"nonresident_cards.reported_on", "nonresident_cards.effective_until"}
     assert all(message.startswith("R18:") for message in errors.values())
 
