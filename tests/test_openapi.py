@@ -27,6 +27,7 @@ CONTRACT = {
     "/api/v1/directory/{code}": {"get"},
     "/api/v1/directory/{code}/history": {"get"},
     "/api/v1/directory.csv": {"get"},
+    "/api/v1/directory.jsonl": {"get"},
 }
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
 

@@ -322,8 +322,19 @@ def demo_policy(code: str, today: date, *, lender: bool = False) -> dict:
     # The programme year (July to June) that holds today, so the demo's programmes are current.
     year = today.year if today.month >= 7 else today.year - 1
     slug = code.lower()
+    dvd_ill = rng.choice(["everyone", "groups_only", "not_stated"])
+    late_night = rng.random() < 0.5
     return {
         "reviewed_on": reviewed.isoformat(),
+        "review_cycle_months": rng.choice([None, 12, 24]),
+        # The Illinois Library Records Confidentiality Act: records open only to a court order.
+        "confidentiality": {"records_confidential": True, "released_only_by": ["court_order"]},
+        "opening_hours": [
+            {"days": ["monday", "tuesday", "wednesday", "thursday"], "opens": "09:00",
+             "closes": "21:00" if late_night else "20:00"},
+            {"days": ["friday", "saturday"], "opens": "09:00", "closes": "17:00"}]
+        + ([{"days": ["sunday"], "opens": "13:00", "closes": "17:00"}]
+           if rng.random() < 0.4 else []),
         "reciprocal_borrowing": {
             "participates": True, "items_at_a_time": cap,
             "loan_days": rng.choice([14, 21, 28]), "renewals": rng.choice([0, 1, 2]),
@@ -334,14 +345,20 @@ def demo_policy(code: str, today: date, *, lender: bool = False) -> dict:
         "interlibrary_loan": {
             "contact": {"name": "Interlibrary loan desk", "email": f"ill@{slug}.demo.invalid"},
             "formats_lent": ["book", "large_print", "audiobook"]
-            + (["dvd"] if rng.random() < 0.5 else []),
+            + (["dvd"] if dvd_ill == "everyone" else []),
             "formats_not_lent": ["reference", "rare", "new_release"],
+            # Some lend DVDs by ILL only within their regional system (RAILS or IHLS).
+            "conditional_formats": [{"format": "dvd", "lends": "groups_only", "groups": [
+                {"kind": "consortium", "name": rng.choice(["RAILS", "IHLS"])}]}]
+            if dvd_ill == "groups_only" else [],
+            "renewal_days": 14, "no_renewal_if_on_hold": True,
             "loan_days": rng.choice([21, 28, 42]), "renewals": rng.choice([0, 1]),
             "lends_to": ["public_libraries", "academic_libraries", "school_libraries"],
             "request_methods": ["oclc", "email"], "charge_cents": 0,
-            "lost_materials": {"replacement": "list_price",
-                               "processing_fee_cents": 1000 if lender
-                               else rng.choice([None, 500, 750, 1000, 1500])},
+            "lost_materials": {"methods": ["list_price"] + (
+                ["replacement_copy"] if rng.random() < 0.5 else []),
+                "processing_fee_cents": 1000 if lender
+                else rng.choice([None, 500, 750, 1000, 1500])},
             "photocopy": {"provided": True, "charge_cents_per_page": rng.choice([0, 10, 25])}},
         "services": [
             {"service": "computers", "offered": True,

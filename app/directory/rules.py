@@ -31,6 +31,25 @@ BORROWER_KINDS = ("public_libraries", "academic_libraries", "school_libraries",
                   "commercial_firms", "law_firms", "libraries_abroad", "any_library")
 REQUEST_METHODS = ("oclc", "ala_form", "email", "fax", "online_form", "phone", "mail",
                    "in_person", "courier")
+# How an ILL lender treats a format: lent to every library, only to named groups of borrowing
+# libraries, only by special agreement, or not at all.
+LENDING = ("everyone", "groups_only", "special_agreement", "not_lent")
+# Groups of borrowing libraries a lender may favour or limit a format to: never one library (R3).
+GROUP_KINDS = ("consortium", "library_type", "state", "region")
+US_STATES = (
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN",
+    "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH",
+    "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT",
+    "VT", "VA", "WA", "WV", "WI", "WY", "PR", "GU", "VI")
+# Ways a borrowing library may make good a lost item (R10); a lender may accept several.
+LOST_METHODS = ("list_price", "list_price_or_equivalent_title", "replacement_copy",
+                "by_agreement")
+# Whether a processing fee for a lost item is charged: a stated amount, none, or one that "may
+# apply" with no amount (bills must then itemise it, and the home library may dispute it).
+PROCESSING_FEE = ("fixed", "none", "unstated")
+# When circulation and ILL records may be released (confidentiality, R16).
+RECORD_RELEASE = ("court_order", "due_process", "patron_consent", "as_law_requires")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 SERVICES = ("computers", "wifi", "printing", "photocopying", "programs", "meeting_rooms",
             "study_rooms", "reference_help", "on_site_use", "makerspace")
 FEE_BASES = ("per_day", "per_item", "per_loan", "per_request", "per_page", "per_year", "once")
@@ -90,7 +109,8 @@ class Verdict:
 
 # Values from a fixed vocabulary are not free text: no need to look for library names in them.
 ENUM_VALUES = frozenset(VOCABULARY + BORROWER_KINDS + REQUEST_METHODS + SERVICES + FEE_BASES
-                        + FEE_APPLIES_TO)
+                        + FEE_APPLIES_TO + LENDING + GROUP_KINDS + US_STATES + LOST_METHODS
+                        + PROCESSING_FEE + RECORD_RELEASE + WEEKDAYS)
 
 
 def _free_texts(value, path: str = ""):
@@ -255,25 +275,44 @@ def validate_policy(policy: dict, *, library_type: str, membership: str,
 
 
 def _check_ill_content(ill: dict, errors: dict) -> None:
-    """R5: the ILL part says whom to reach, what a loss costs, what is lent and not, copies."""
+    """R5: the ILL part says whom to reach, what a loss costs, what is lent and not, copies;
+    each format has one lending term, and a processing fee is stated one way."""
     contact = ill.get("contact") or {}
     if not (contact.get("phone") or contact.get("email")):
         errors["interlibrary_loan.contact"] = (
             "R5: give a phone number or an email address that reaches the person who handles "
             "interlibrary loan.")
-    if not ill.get("lost_materials"):
+    lost = ill.get("lost_materials")
+    if not lost:
         errors["interlibrary_loan.lost_materials"] = (
             "R5: say how a borrowing library reimburses lost materials.")
-    if not ill.get("formats_lent"):
+    elif lost.get("processing_fee") == "fixed" and not lost.get("processing_fee_cents"):
+        errors["interlibrary_loan.lost_materials.processing_fee_cents"] = (
+            "R5: a fixed processing fee needs its amount.")
+    elif lost.get("processing_fee") in ("none", "unstated") and lost.get("processing_fee_cents"):
+        errors["interlibrary_loan.lost_materials.processing_fee_cents"] = (
+            f"R5: an amount contradicts a processing fee that is {lost['processing_fee']}.")
+    conditional = ill.get("conditional_formats") or []
+    if not ill.get("formats_lent") and not any(
+            term["lends"] == "groups_only" for term in conditional):
         errors["interlibrary_loan.formats_lent"] = (
             "R5: list the formats you lend by interlibrary loan.")
-    if not ill.get("formats_not_lent"):
+    if not ill.get("formats_not_lent") and not conditional:
         errors["interlibrary_loan.formats_not_lent"] = (
-            "R5: list the formats and collections you do not lend (reference works, rare "
-            "books, non-circulating materials, ...).")
+            "R5: list the formats and collections you do not lend, or lend only on conditions "
+            "(reference works, rare books, non-circulating materials, ...).")
     if not ill.get("photocopy"):
         errors["interlibrary_loan.photocopy"] = (
             "R5: say whether you supply photocopies and scans, and on what terms.")
+    plain = set(ill.get("formats_lent") or ()) | set(ill.get("formats_not_lent") or ())
+    seen = set()
+    for index, term in enumerate(conditional):
+        if term["format"] in plain or term["format"] in seen:
+            errors[f"interlibrary_loan.conditional_formats.{index}.format"] = (
+                "R5: each format has one lending term; this one is also listed "
+                + ("again here." if term["format"] in seen
+                   else "as lent to everyone or not lent."))
+        seen.add(term["format"])
 
 
 def _check_restrictions(borrowing: dict, errors: dict) -> None:
@@ -329,6 +368,52 @@ def _check_nonresident(cards: dict | None, verdict: Verdict, today: date | None)
             "code": "nonresident_report_late", "path": "nonresident_cards.reported_on",
             "message": f"R18: reported {days} days after the board's decision; the rule asks "
                        f"for {R18_REPORT_DAYS}. Accepted, and shown as late."})
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later (the month's last day when it is shorter)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, candidate))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def review_due(reviewed_on: date | None, cycle_months: int | None) -> date | None:
+    """When the library's own review cycle calls for the next review (None: no cycle stated)."""
+    if reviewed_on is None or not cycle_months:
+        return None
+    return add_months(reviewed_on, cycle_months)
+
+
+def processing_fee_cap(lost: dict | None) -> int | None:
+    """The most a bill may charge as a lost item's processing fee under a published policy:
+    the fixed amount, 0 when none is charged, None when a fee may apply unstated (the bill
+    itemises it and the home library may dispute it) or nothing is published (R5, R10)."""
+    if not lost:
+        return None
+    kind = lost.get("processing_fee")
+    if kind == "fixed":
+        return lost.get("processing_fee_cents")
+    if kind == "none":
+        return 0
+    return None
+
+
+def lending_term(ill: dict, term: str) -> dict:
+    """How an ILL lender treats a format: {"lends": one of LENDING or "not_stated", "groups"}."""
+    if term in (ill.get("formats_lent") or ()):
+        return {"lends": "everyone", "groups": [], "notes": None}
+    if term in (ill.get("formats_not_lent") or ()):
+        return {"lends": "not_lent", "groups": [], "notes": None}
+    for item in ill.get("conditional_formats") or ():
+        if item["format"] == term:
+            return {"lends": item["lends"], "groups": item.get("groups") or [],
+                    "notes": item.get("notes")}
+    return {"lends": "not_stated", "groups": [], "notes": None}
 
 
 def nonresident_in_effect(cards: dict | None, today: date) -> bool:

@@ -6,6 +6,7 @@ Reads need no key and show only what a directory reader may see: never patron da
 """
 
 from datetime import UTC, date, datetime, time
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, delete, func, not_, or_, select
@@ -114,7 +115,8 @@ def publish(library: Library, policy: dict, today: date, others) -> dict:
     entry.nonresident_from = cards.get("effective_from") if cards else None
     entry.nonresident_until = cards.get("effective_until") if cards else None
     entry.nonresident_report_late = late
-    entry.processing_fee_cents = lost.get("processing_fee_cents")
+    entry.processing_fee_cents = rules.processing_fee_cap(lost)
+    entry.review_cycle_months = policy.get("review_cycle_months")
     db.session.flush()
     if replacing:
         db.session.execute(delete(DirectoryFormat).where(
@@ -157,7 +159,9 @@ def _published(library, version, *, changed, late, warnings, today) -> dict:
 
 
 def processing_fee_cap(library_id: int) -> int | None:
-    """The ILL processing fee for lost materials the library published (None: none published)."""
+    """The most a bill from this library may charge as a processing fee for a lost item: its
+    published fixed fee, 0 if it published none, None if it published an unstated fee that
+    "may apply" or no policy at all (R5, R10)."""
     return db.session.execute(select(DirectoryEntry.processing_fee_cents).where(
         DirectoryEntry.library_id == library_id)).scalar_one_or_none()
 
@@ -194,6 +198,16 @@ def _filtered(filters: dict, today: date):
                              DirectoryEntry.nonresident_until >= today))
         query = query.where(in_effect if filters["nonresident_cards"]
                             else and_(DirectoryEntry.library_id.is_not(None), not_(in_effect)))
+    status = filters.get("status")
+    if status == "not_published":
+        query = query.where(DirectoryEntry.library_id.is_(None))
+    elif status == "not_published_or_stale":
+        query = query.where(or_(DirectoryEntry.library_id.is_(None),
+                                DirectoryEntry.reviewed_on < rules.stale_cutoff(today)))
+    elif status == "stale":
+        query = query.where(DirectoryEntry.reviewed_on < rules.stale_cutoff(today))
+    elif status == "current":
+        query = query.where(DirectoryEntry.reviewed_on >= rules.stale_cutoff(today))
     if filters.get("stale") is not None:
         cutoff = rules.stale_cutoff(today)
         query = query.where(DirectoryEntry.reviewed_on < cutoff if filters["stale"]
@@ -212,11 +226,28 @@ def _formats(library_ids: list[int]) -> dict[int, list[str]]:
             for key, names in found.items()}
 
 
+def map_url(library: Library) -> str | None:
+    """A map of the library's street address (OpenStreetMap's search), when it has one."""
+    parts = [part for part in (library.street, library.city, library.zip) if part]
+    if not library.street or not parts:
+        return None
+    return "https://www.openstreetmap.org/search?" + urlencode({"query": ", ".join(parts)})
+
+
 def _entry(library: Library, entry: DirectoryEntry | None, formats: list[str],
-           today: date) -> dict:
-    """A library as the directory lists it."""
+           today: date, zone: str = "UTC") -> dict:
+    """A library as the directory lists it; dates shown are the federation's (`zone`)."""
     published = entry is not None
+    due = rules.review_due(entry.reviewed_on, entry.review_cycle_months) if published else None
     return {
+        "address": {"street": library.street, "city": library.city, "zip": library.zip,
+                    "county": library.county},
+        "map_url": map_url(library),
+        "published_on": (entry.published_at.astimezone(ZoneInfo(zone)).date()
+                         if published else None),
+        "review_cycle_months": entry.review_cycle_months if published else None,
+        "review_due_on": due,
+        "review_overdue": bool(due and due < today),
         "code": library.code, "name": library.name, "type": library.type,
         "city": library.city, "county": library.county, "system": library.system,
         "contact": library.contact, "published": published,
@@ -235,7 +266,7 @@ def _entry(library: Library, entry: DirectoryEntry | None, formats: list[str],
 
 
 def list_entries(filters: dict, today: date, *, limit: int | None = None,
-                 cursor: str | None = None, page_size: int = 50) -> dict:
+                 cursor: str | None = None, page_size: int = 50, zone: str = "UTC") -> dict:
     """A page of the directory by library code, with the number of matches in all pages."""
     limit = min(limit or page_size, 500)
     query = _filtered(filters, today)
@@ -245,13 +276,13 @@ def list_entries(filters: dict, today: date, *, limit: int | None = None,
     rows = db.session.execute(query.order_by(Library.code).limit(limit + 1)).all()
     page = rows[:limit]
     formats = _formats([library.id for library, _ in page])
-    items = [_entry(library, entry, formats.get(library.id, []), today)
+    items = [_entry(library, entry, formats.get(library.id, []), today, zone)
              for library, entry in page]
     next_cursor = encode_cursor(page[-1][0].code) if len(rows) > limit else None
     return {"items": items, "next_cursor": next_cursor, "total": total}
 
 
-def iter_entries(filters: dict, today: date, batch: int = 500):
+def iter_entries(filters: dict, today: date, batch: int = 500, zone: str = "UTC"):
     """Every matching entry with its policy, by code, read in batches (for the CSV)."""
     after = None
     while True:
@@ -266,7 +297,7 @@ def iter_entries(filters: dict, today: date, batch: int = 500):
         policies = dict(db.session.execute(select(PolicyVersion.id, PolicyVersion.policy).where(
             PolicyVersion.id.in_(version_ids))).all()) if version_ids else {}
         for library, entry in rows:
-            item = _entry(library, entry, formats.get(library.id, []), today)
+            item = _entry(library, entry, formats.get(library.id, []), today, zone)
             item["policy"] = policies.get(entry.version_id) if entry else None
             yield item
         after = rows[-1][0].code
@@ -285,10 +316,10 @@ def entry_detail(code: str, today: date, zone: str) -> dict:
     library = _library(code, active_only=True)
     entry = db.session.get(DirectoryEntry, library.id)
     formats = _formats([library.id]).get(library.id, [])
-    detail = _entry(library, entry, formats, today)
+    detail = _entry(library, entry, formats, today, zone)
     policy = db.session.get(PolicyVersion, entry.version_id).policy if entry else None
     detail["policy"] = policy
-    detail["summary"] = wording.summarize(policy) if policy else {}
+    detail["summary"] = wording.summarize(policy, today) if policy else {}
     # The stale flag flips overnight with no write: the moment it did counts as a change too.
     detail["last_modified"] = max(filter(None, [
         library.updated_at, entry.published_at if entry else None,

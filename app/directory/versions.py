@@ -11,7 +11,9 @@ from datetime import date
 
 # Sets of vocabulary terms: their order carries no meaning, so the canonical form sorts them.
 _SETS = {"excluded_formats", "formats_lent", "formats_not_lent", "lends_to",
-         "does_not_lend_to", "request_methods"}
+         "does_not_lend_to", "request_methods", "methods", "released_only_by", "days"}
+# Lists of objects keyed by one field, whose order carries no meaning either.
+_KEYED = {"format_limits": "format", "conditional_formats": "format"}
 
 
 def canonical(policy: dict) -> dict:
@@ -23,8 +25,8 @@ def canonical(policy: dict) -> dict:
             items = [walk(inner) for inner in value]
             if key in _SETS:
                 return sorted(set(items))
-            if key == "format_limits":
-                return sorted(items, key=lambda item: item["format"])
+            if key in _KEYED:
+                return sorted(items, key=lambda item: item[_KEYED[key]])
             return items
         if isinstance(value, date):
             return value.isoformat()

@@ -259,5 +259,56 @@ def test_the_plain_words_name_request_methods_as_a_librarian_writes_them():
     document = versions.canonical(PolicySchema().load(policy(**{
         "interlibrary_loan.request_methods": ["oclc", "ala_form", "email"]})))
     lines = wording.summarize(document)["interlibrary_loan"]
-    assert "Requests by: the ALA request form, email and OCLC." in lines  # sorted codes
+    assert "Requests by: OCLC, the ALA request form and email." in lines  # vocabulary order
     assert set(wording.REQUEST_METHOD_LABELS) == set(rules.REQUEST_METHODS)
+
+
+def test_r3_a_group_of_borrowers_may_not_be_a_member_library():
+    """A consortium, a type of library or a state is a group; a member library is not."""
+    named = policy(**{"interlibrary_loan.conditional_formats": [
+        {"format": "blu_ray", "lends": "groups_only",
+         "groups": [{"kind": "consortium", "name": "Naperville PL"}]}]})
+    errors = check(named).errors
+    assert errors["interlibrary_loan.conditional_formats.0.groups.0.name"].startswith("R3:")
+    fine = policy(**{"interlibrary_loan.conditional_formats": [
+        {"format": "blu_ray", "lends": "groups_only",
+         "groups": [{"kind": "consortium", "name": "RAILS"},
+                    {"kind": "library_type", "name": "academic_libraries"},
+                    {"kind": "state", "name": "IL"}]}]})
+    assert check(fine).errors == {}
+
+
+def test_r5_each_format_has_one_lending_term_and_groups_only_names_its_groups():
+    from marshmallow import ValidationError
+
+    twice = policy(**{"interlibrary_loan.conditional_formats": [
+        {"format": "dvd", "lends": "special_agreement"}]})  # dvd is also in formats_lent
+    assert check(twice).errors["interlibrary_loan.conditional_formats.0.format"].startswith(
+        "R5:")
+    with pytest.raises(ValidationError) as raised:
+        PolicySchema().load(policy(**{"interlibrary_loan.conditional_formats": [
+            {"format": "blu_ray", "lends": "groups_only", "groups": []}]}))
+    assert "groups" in raised.value.messages["interlibrary_loan"]["conditional_formats"][0]
+    with pytest.raises(ValidationError):
+        PolicySchema().load(policy(**{"interlibrary_loan.conditional_formats": [
+            {"format": "blu_ray", "lends": "groups_only",
+             "groups": [{"kind": "state", "name": "Illinois"}]}]}))
+
+
+@pytest.mark.parametrize("lost, error", [
+    ({"methods": ["list_price"], "processing_fee": "fixed"}, True),
+    ({"methods": ["list_price"], "processing_fee": "none", "processing_fee_cents": 300}, True),
+    ({"methods": ["replacement_copy", "by_agreement"], "processing_fee": "unstated"}, False),
+    ({"replacement": "replacement_copy", "processing_fee_cents": 300}, False),
+])
+def test_r5_a_processing_fee_is_stated_one_way(lost, error):
+    errors = check(policy(**{"interlibrary_loan.lost_materials": lost})).errors
+    assert ("interlibrary_loan.lost_materials.processing_fee_cents" in errors) is error
+
+
+def test_the_fee_cap_bills_use_follows_what_was_published():
+    assert rules.processing_fee_cap({"processing_fee": "fixed", "processing_fee_cents": 500}) \
+        == 500
+    assert rules.processing_fee_cap({"processing_fee": "none"}) == 0
+    assert rules.processing_fee_cap({"processing_fee": "unstated"}) is None
+    assert rules.processing_fee_cap(None) is None
