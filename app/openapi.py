@@ -16,6 +16,8 @@ from marshmallow import INCLUDE, Schema, fields
 from app.errors import PROBLEM_JSON
 
 _STRING = {"schema": {"type": "string"}}
+# Paths that answer errors in their own protocol's form, documented by their routes.
+PROTOCOL_DOORS = ("/ncip",)
 RATE_LIMIT_HEADERS = {
     "Retry-After": {"description": "Seconds to wait before trying again.",
                     "schema": {"type": "integer", "minimum": 1}},
@@ -50,6 +52,11 @@ class ProblemResponsesPlugin(BasePlugin):
         for method, operation in (operations or {}).items():
             responses = operation.setdefault("responses", {})
             wanted = []
+            if path in PROTOCOL_DOORS:
+                # NCIP documents its own answers (Problem messages in XML); only the limit
+                # storage being down answers there as problem+json.
+                responses.setdefault("503", http.HTTPStatus(503).name)
+                continue
             if path not in ("/healthz", "/readyz"):
                 wanted += [429, 503]  # rate limited; the limit storage down (fail closed)
             if operation.get("security") != []:

@@ -81,6 +81,10 @@ def route_family(endpoint: str | None, method: str, has_key: bool) -> str | None
     function = _view_method(view, method) if view is not None else None
     if endpoint == "verifications.verify":
         return "verify"
+    if endpoint.startswith("ncip."):
+        # NCIP counts in the door (app/verification/doors.py), in the key's verify bucket,
+        # so a client over its limit gets an NCIP Problem rather than a JSON one.
+        return None
     if getattr(function, "accepted_media_types", None):
         return "imports"
     if function is not None and _takes_card(function):
@@ -98,6 +102,37 @@ def _family() -> str | None:
     return cache[index]
 
 
+def key_identity(family: str, token: str) -> str:
+    """The identity a key is counted under in `family`: a keyed digest of the key itself."""
+    secret = current_app.extensions["reciprocity.limit_secret"]
+    who = hashlib.blake2b(token.encode("utf-8", "surrogateescape"), key=secret,
+                          digest_size=16).hexdigest()
+    return f"{family}:{who}"
+
+
+def charge(identity: str) -> int | None:
+    """Count one request of the family `identity` names outside an HTTP route's limit (the
+    protocol doors): None while under the limit, else the seconds to wait. The bucket is the
+    one the route's own limit uses, so a key's verifications count together whatever the door.
+    """
+    family = identity.partition(":")[0]
+    value = current_app.extensions["reciprocity.limit_values"].get(family)
+    limiter = current_app.extensions.get("reciprocity.limiter")
+    if value is None or limiter is None or not current_app.config.get("RATELIMIT_ENABLED", True):
+        return None
+    try:
+        for item in parse_many(value):
+            if not limiter.limiter.hit(item, identity, "global"):
+                stats = limiter.limiter.get_window_stats(item, identity, "global")
+                return max(1, math.ceil(stats.reset_time - time.time()))
+    except StorageError as error:
+        if not current_app.config["RATELIMIT_FAIL_OPEN"]:
+            raise
+        current_app.logger.warning("rate limit storage unreachable: serving without rate "
+                                   "limits (RATELIMIT_FAIL_OPEN): %s", error)
+    return None
+
+
 def _identity() -> str:
     """Who is counted: a keyed digest of the presented key, or the client's address.
 
@@ -109,13 +144,8 @@ def _identity() -> str:
     header = request.headers.get("Authorization", "")
     if header:
         # The token as app.auth reads it, so "bearer  KEY " counts as "Bearer KEY".
-        token = header.partition(" ")[2].strip() or header
-        secret = current_app.extensions["reciprocity.limit_secret"]
-        who = hashlib.blake2b(token.encode("utf-8", "surrogateescape"), key=secret,
-                              digest_size=16).hexdigest()
-    else:
-        who = request.remote_addr or "unknown"
-    return f"{family}:{who}"
+        return key_identity(family, header.partition(" ")[2].strip() or header)
+    return f"{family}:{request.remote_addr or 'unknown'}"
 
 
 def _current_limit() -> str:

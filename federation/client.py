@@ -10,6 +10,7 @@ are never retried: the caller decides.
 
 from __future__ import annotations
 
+import json
 import random
 import time
 import uuid
@@ -192,7 +193,16 @@ class DirectoryEntry:
     items_at_a_time: int | None
     lends_formats: tuple[str, ...]
     nonresident_cards: bool | None
-    raw: dict = field(repr=False, compare=False)
+    # Where it is (street, city, zip, county) and a map of it; when it last published (the
+    # federation's calendar date); its own review cycle beside R5's 12-month `stale`.
+    address: dict | None = None
+    map_url: str | None = None
+    published_on: date | None = None
+    participates: bool | None = None
+    review_cycle_months: int | None = None
+    review_due_on: date | None = None
+    review_overdue: bool | None = None
+    raw: dict = field(repr=False, compare=False, default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -259,7 +269,7 @@ class Client:
 
     def _request(self, method: str, path: str, *, json: Any = None, params: dict | None = None,
                  data: Any = None, headers: dict | None = None, retry: bool = False,
-                 idempotent_create: bool = False) -> requests.Response:
+                 idempotent_create: bool = False, stream: bool = False) -> requests.Response:
         """Send one call (retrying when safe); the response, or a FederationError."""
         headers = dict(headers or {})
         if idempotent_create:
@@ -272,7 +282,7 @@ class Client:
             try:
                 response = self.session.request(method, self.base_url + path, json=json,
                                                 params=params, data=data, headers=headers,
-                                                timeout=self.timeout)
+                                                timeout=self.timeout, stream=stream)
             except requests.RequestException as error:
                 if last:
                     raise TransportError(f"Could not reach the service: {error}") from error
@@ -486,10 +496,22 @@ class Client:
 
     def directory(self, **filters) -> Iterator[DirectoryEntry]:
         """Every library matching the filters (q, type, county, system, lends_format,
-        nonresident_cards, stale), page after page."""
+        nonresident_cards, stale, status), page after page."""
         params = {name: (str(value).lower() if isinstance(value, bool) else value)
                   for name, value in filters.items()}
         return (_build(DirectoryEntry, item) for item in self._pages("/directory", params))
+
+    def directory_records(self, **filters) -> Iterator[dict]:
+        """Every matching library with its whole policy, one dict each, streamed from the
+        directory's JSON Lines (memory stays flat however large the directory)."""
+        params = {name: (str(value).lower() if isinstance(value, bool) else value)
+                  for name, value in filters.items()}
+        response = self._request("GET", "/directory.jsonl", params=params, retry=True,
+                                 stream=True)
+        with response:
+            for line in response.iter_lines(decode_unicode=True):
+                if line:
+                    yield json.loads(line)
 
     def directory_entry(self, code: str) -> DirectoryEntry:
         """One library's entry with its published policy (in `raw["policy"]`)."""
@@ -500,7 +522,9 @@ class Client:
         return self._pages(f"/directory/{code}/history")
 
     def ask_directory(self, code: str, format: str) -> dict:
-        """'May I borrow <format> here, how many, for how long?', from the published policy."""
+        """'May I borrow <format> here, how many, for how long?', from the published policy:
+        in person (`answer`, `may_borrow`) and through one's own library by interlibrary loan
+        (`interlibrary_loan`: `lends`, `groups`, `loan_days`, `renewals`, `answer`)."""
         return self._call("GET", f"/directory/{code}/answers", params={"format": format},
                           retry=True)
 

@@ -9,6 +9,8 @@ from app import create_app
 from app.extensions import db
 
 # The v1 contract's paths and methods, as published to members.
+PROTOCOL_DOORS = ("/ncip",)
+
 CONTRACT = {
     "/healthz": {"get"},
     "/readyz": {"get"},
@@ -27,6 +29,7 @@ CONTRACT = {
     "/api/v1/directory/{code}": {"get"},
     "/api/v1/directory/{code}/history": {"get"},
     "/api/v1/directory.csv": {"get"},
+    "/api/v1/directory.jsonl": {"get"},
 }
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
 
@@ -159,7 +162,10 @@ def test_every_error_is_documented_as_problem_json_with_a_code(spec):
             for status, response in operation["responses"].items():
                 if status == "default" or int(status) >= 400:
                     content = _resolve(spec, response).get("content", {})
-                    assert list(content) == ["application/problem+json"], (path, method, status)
+                    served = ["application/problem+json"]
+                    if path in PROTOCOL_DOORS and status not in ("default", "503"):
+                        served = ["application/xml"]  # an NCIP Problem message
+                    assert list(content) == served, (path, method, status)
 
 
 def test_every_limited_operation_documents_429_with_its_headers(spec):
@@ -171,6 +177,9 @@ def test_every_limited_operation_documents_429_with_its_headers(spec):
                 continue
             if path in ("/healthz", "/readyz"):
                 assert "429" not in operation["responses"]
+                continue
+            if path in PROTOCOL_DOORS:  # an NCIP Problem, with Retry-After
+                assert "429" in operation["responses"]
                 continue
             response = _resolve(spec, operation["responses"]["429"])
             assert {"Retry-After", "RateLimit", "RateLimit-Policy"} <= set(response["headers"])

@@ -61,11 +61,18 @@ def item_problems(item: dict) -> dict[str, str]:
 
 
 def fees_above_published(items: list[dict], cap: int | None) -> dict[str, str]:
-    """Items whose processing fee exceeds the one the lender published (R5, R10), by path."""
+    """Items whose processing fee exceeds the one the lender published (R5, R10), by path.
+
+    `cap`: the published fixed fee; 0 when the policy says no processing fee is charged; None
+    when a fee "may apply" with no amount published (the item itemises it, and the home
+    library may dispute it) or when no policy is published.
+    """
     if cap is None:
         return {}
-    return {f"items.{index}.processing_fee_cents":
-            f"More than the {cap} cents your directory policy publishes for lost materials."
+    message = (f"More than the {cap} cents your directory policy publishes for lost materials."
+               if cap else "Your directory policy publishes no processing fee for lost "
+                           "materials.")
+    return {f"items.{index}.processing_fee_cents": message
             for index, item in enumerate(items)
             if item.get("processing_fee_cents") is not None
             and item["processing_fee_cents"] > cap}

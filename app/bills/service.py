@@ -105,8 +105,9 @@ def _check_published_fee(issuer_id: int, items: list[dict]) -> None:
     cap = processing_fee_cap(issuer_id)
     above = rules.fees_above_published(items, cap)
     if above:
-        raise RuleError(f"A processing fee is above the {cap} cents you published in the "
-                        "directory's interlibrary loan policy (R5).",
+        raise RuleError((f"A processing fee is above the {cap} cents you published in the "
+                         if cap else "A processing fee is charged although you published none in "
+                         ) + "the directory's interlibrary loan policy (R5).",
                         code="processing_fee_above_published", errors=above,
                         published_fee_cents=cap)
 

@@ -314,13 +314,27 @@ def demo_policy(code: str, today: date, *, lender: bool = False) -> dict:
     stale = rng.random() < 0.15
     reviewed = today - timedelta(days=rng.randrange(380, 900) if stale
                                  else rng.randrange(0, 330))
-    decided = today - timedelta(days=rng.randrange(40, 300))
+    # R18: the directory records the report on the day it receives it (the load's today).
     late = rng.random() < 0.1
-    reported = decided + timedelta(days=rng.randrange(31, 90) if late else rng.randrange(1, 30))
+    decided = today - timedelta(days=rng.randrange(31, 90) if late else rng.randrange(0, 30))
+    reported = today
     sells = rng.random() < 0.6
+    # The programme year (July to June) that holds today, so the demo's programmes are current.
+    year = today.year if today.month >= 7 else today.year - 1
     slug = code.lower()
+    dvd_ill = rng.choice(["everyone", "groups_only", "not_stated"])
+    late_night = rng.random() < 0.5
     return {
         "reviewed_on": reviewed.isoformat(),
+        "review_cycle_months": rng.choice([None, 12, 24]),
+        # The Illinois Library Records Confidentiality Act: records open only to a court order.
+        "confidentiality": {"records_confidential": True, "released_only_by": ["court_order"]},
+        "opening_hours": [
+            {"days": ["monday", "tuesday", "wednesday", "thursday"], "opens": "09:00",
+             "closes": "21:00" if late_night else "20:00"},
+            {"days": ["friday", "saturday"], "opens": "09:00", "closes": "17:00"}]
+        + ([{"days": ["sunday"], "opens": "13:00", "closes": "17:00"}]
+           if rng.random() < 0.4 else []),
         "reciprocal_borrowing": {
             "participates": True, "items_at_a_time": cap,
             "loan_days": rng.choice([14, 21, 28]), "renewals": rng.choice([0, 1, 2]),
@@ -331,14 +345,20 @@ def demo_policy(code: str, today: date, *, lender: bool = False) -> dict:
         "interlibrary_loan": {
             "contact": {"name": "Interlibrary loan desk", "email": f"ill@{slug}.demo.invalid"},
             "formats_lent": ["book", "large_print", "audiobook"]
-            + (["dvd"] if rng.random() < 0.5 else []),
+            + (["dvd"] if dvd_ill == "everyone" else []),
             "formats_not_lent": ["reference", "rare", "new_release"],
+            # Some lend DVDs by ILL only within their regional system (RAILS or IHLS).
+            "conditional_formats": [{"format": "dvd", "lends": "groups_only", "groups": [
+                {"kind": "consortium", "name": rng.choice(["RAILS", "IHLS"])}]}]
+            if dvd_ill == "groups_only" else [],
+            "renewal_days": 14, "no_renewal_if_on_hold": True,
             "loan_days": rng.choice([21, 28, 42]), "renewals": rng.choice([0, 1]),
             "lends_to": ["public_libraries", "academic_libraries", "school_libraries"],
             "request_methods": ["oclc", "email"], "charge_cents": 0,
-            "lost_materials": {"replacement": "list_price",
-                               "processing_fee_cents": 1000 if lender
-                               else rng.choice([None, 500, 750, 1000, 1500])},
+            "lost_materials": {"methods": ["list_price"] + (
+                ["replacement_copy"] if rng.random() < 0.5 else []),
+                "processing_fee_cents": 1000 if lender
+                else rng.choice([None, 500, 750, 1000, 1500])},
             "photocopy": {"provided": True, "charge_cents_per_page": rng.choice([0, 10, 25])}},
         "services": [
             {"service": "computers", "offered": True,
@@ -348,8 +368,8 @@ def demo_policy(code: str, today: date, *, lender: bool = False) -> dict:
             "participates": sells,
             "fee_formula": "The library's tax rate times the home's assessed value."
             if sells else None,
-            "effective_from": date(today.year, 7, 1).isoformat() if sells else None,
-            "effective_until": date(today.year + 1, 6, 30).isoformat() if sells else None,
+            "effective_from": date(year, 7, 1).isoformat() if sells else None,
+            "effective_until": date(year + 1, 6, 30).isoformat() if sells else None,
             "board_decision_on": decided.isoformat(), "reported_on": reported.isoformat()},
     }
 
@@ -357,15 +377,13 @@ def demo_policy(code: str, today: date, *, lender: bool = False) -> dict:
 def _load_policies(today: date, echo) -> None:
     """Publish a demo policy for every library that has none yet (a second run adds none)."""
     from app.directory.models import DirectoryEntry
-    from app.directory.rules import MemberIndex
     from app.directory.schemas import PolicySchema
-    from app.directory.service import publish
+    from app.directory.service import member_terms, publish
 
     done = set(db.session.execute(select(DirectoryEntry.library_id)).scalars())
     libraries = db.session.execute(select(Library).order_by(Library.code)).scalars().all()
-    names = {library.code: library.name for library in libraries}
     schema = PolicySchema()
-    others = MemberIndex(names)
+    others = member_terms()
     made = 0
     for library in libraries:
         if library.id in done:

@@ -50,8 +50,14 @@ class DirectoryEntry(db.Model):
     participates: Mapped[bool] = mapped_column(Boolean)
     items_at_a_time: Mapped[int | None] = mapped_column(Integer)
     nonresident_cards: Mapped[bool | None] = mapped_column(Boolean, index=True)
+    # R18: the programme's effective dates, so the list shows only those in effect today.
+    nonresident_from: Mapped[date | None] = mapped_column(Date)
+    nonresident_until: Mapped[date | None] = mapped_column(Date)
     nonresident_report_late: Mapped[bool] = mapped_column(Boolean, default=False)
-    # The published ILL processing fee for lost materials: bills may not charge more.
+    # The library's own review cycle in months, shown beside R5's 12-month stale flag.
+    review_cycle_months: Mapped[int | None] = mapped_column(Integer)
+    # The published ILL processing fee for lost materials: bills may not charge more (0: the
+    # policy charges none; None: a fee "may apply" unstated, or no processing fee published).
     processing_fee_cents: Mapped[int | None] = mapped_column(BigInteger)
 
 

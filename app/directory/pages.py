@@ -4,11 +4,15 @@ Server-rendered, no JavaScript: a plain GET form, so every search is a link one 
 They show directory-reader data only (R5), never patron data (R16).
 """
 
+from datetime import datetime
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
 from flask import Blueprint, render_template, request
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from app.directory import rules, service
+from app.directory import rules, service, wording
 from app.directory.routes import today, zone
 from app.directory.schemas import DirectoryQuerySchema, DirectoryQuestionSchema
 from app.errors import DomainError
@@ -18,7 +22,15 @@ from app.libraries.models import LIBRARY_TYPES, Library
 pages = Blueprint("directory_pages", __name__)
 
 
-
+@pages.app_template_filter("federation_date")
+def federation_date(value) -> str:
+    """An instant or a date as the federation's calendar date, as a librarian writes it
+    ('December 2, 2026'): a policy published on a Chicago evening shows that evening's date."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(ZoneInfo(zone())).date()
+    return wording.long_date(value)
 
 def _choices() -> dict:
     """The options of the search form's selects."""
@@ -26,7 +38,7 @@ def _choices() -> dict:
         Library.system.is_not(None), Library.active.is_(True)).distinct()
         .order_by(Library.system)).scalars().all()
     return {"types": LIBRARY_TYPES, "systems": systems,
-            "formats": [(name, rules.label(name)) for name in rules.FORMATS]}
+            "formats": [(name, wording.label(name)) for name in rules.FORMATS]}
 
 
 @pages.get("/directory")
@@ -44,14 +56,15 @@ def directory_page():
     if not errors:
         limit, cursor = filters.pop("limit"), filters.pop("cursor")
         try:
-            page = service.list_entries(filters, today(), limit=limit, cursor=cursor)
+            page = service.list_entries(filters, today(), limit=limit, cursor=cursor,
+                                        zone=zone())
         except DomainError as error:  # a cursor this site did not give out
             errors, status = {"cursor": error.detail}, 400
     next_args = None
     if page and page["next_cursor"]:
         next_args = {**raw, "cursor": page["next_cursor"]}
     return render_template("directory/list.html", page=page, args=raw, errors=errors,
-                           next_args=next_args, labels=rules.label, **_choices()), status
+                           next_args=next_args, labels=wording.label, **_choices()), status
 
 
 @pages.get("/directory/<code>")
@@ -72,5 +85,15 @@ def library_page(code):
             answer_error = "Choose a format from the list."
     return render_template("directory/detail.html", entry=detail, versions=versions,
                            answer=answer, answer_error=answer_error,
-                           formats=[(name, rules.label(name)) for name in rules.FORMATS],
+                           ask_url=_ask_url(detail),
+                           formats=[(name, wording.label(name)) for name in rules.FORMATS],
                            chosen=request.args.get("format", "")), 400 if answer_error else 200
+
+
+def _ask_url(detail: dict) -> str | None:
+    """A mailto: link to the library's ILL contact, with a subject naming the library."""
+    contact = ((detail.get("policy") or {}).get("interlibrary_loan") or {}).get("contact") or {}
+    if not contact.get("email"):
+        return None
+    subject = quote(f"Interlibrary loan question for {detail['name']}")
+    return f"mailto:{contact['email']}?subject={subject}"

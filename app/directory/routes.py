@@ -12,7 +12,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.auth import requires
-from app.directory import service
+from app.directory import export, service
 from app.directory.schemas import (
     DirectoryAnswerSchema,
     DirectoryQuerySchema,
@@ -32,7 +32,7 @@ directory_blp = Blueprint("directory", __name__, url_prefix="/api/v1/directory",
                           description="The shared directory of member policies: public, no key "
                                       "needed (R5, R18).")
 csv_blp = Blueprint("directory_csv", __name__, url_prefix="/api/v1",
-                    description="The shared directory as CSV.")
+                    description="The shared directory as CSV and JSON Lines.")
 
 PUBLIC = {"security": []}  # directory reads need no key
 CONDITIONAL_HEADERS = (
@@ -104,7 +104,7 @@ def directory_list(query):
     """Search the directory: name, county, type, system, formats lent, nonresident cards, stale."""
     limit, cursor, day = query.pop("limit"), query.pop("cursor"), today()
     page = service.list_entries(query, day, limit=limit, cursor=cursor,
-                                page_size=current_app.config["PAGE_SIZE"])
+                                page_size=current_app.config["PAGE_SIZE"], zone=zone())
     return conditional(EntryPageSchema().dump(page), service.directory_last_modified(day, zone()))
 
 
@@ -143,36 +143,43 @@ def directory_answer(query, code):
     return conditional(DirectoryAnswerSchema().dump(result), result["last_modified"])
 
 
-CSV_COLUMNS = ("code", "name", "type", "city", "county", "system", "published", "version",
-               "published_at", "reviewed_on", "stale", "participates", "items_at_a_time",
-               "loan_days", "renewals", "lends_formats", "excluded_formats",
-               "register_in_person", "holds_allowed", "fees", "ill_contact_email",
-               "ill_contact_phone", "ill_formats_lent", "ill_formats_not_lent",
-               "ill_processing_fee_cents", "nonresident_cards", "nonresident_report_late")
+def _probe(query: dict, day: date, mimetype: str, filename: str):
+    """The headers a streamed export answers with, and a 304 when the client has it."""
+    last_modified = service.directory_last_modified(day, zone())
+    # A streamed body's ETag is a weak one from what it is made of, not its bytes.
+    fingerprint = json.dumps([mimetype, sorted((k, str(v)) for k, v in query.items()),
+                              str(day), str(last_modified), service.directory_size()])
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"',
+               "Cache-Control": "no-cache"}
+    probe = Response(status=200, headers=headers, mimetype=mimetype)
+    probe.set_etag(hashlib.sha256(fingerprint.encode()).hexdigest()[:32], weak=True)
+    if last_modified is not None:
+        probe.last_modified = last_modified
+    probe.make_conditional(request)
+    return probe
 
 
-def _csv_row(item: dict) -> dict:
-    """One library as a CSV row: lists joined with ';', money in cents."""
-    policy = item["policy"] or {}
-    borrowing = policy.get("reciprocal_borrowing") or {}
-    ill = policy.get("interlibrary_loan") or {}
-    row = {name: item.get(name) for name in CSV_COLUMNS}
-    row.update(
-        published_at=item["published_at"].isoformat() if item["published_at"] else None,
-        reviewed_on=item["reviewed_on"].isoformat() if item["reviewed_on"] else None,
-        loan_days=borrowing.get("loan_days"), renewals=borrowing.get("renewals"),
-        lends_formats=";".join(item["lends_formats"]),
-        excluded_formats=";".join(borrowing.get("excluded_formats") or []),
-        register_in_person=borrowing.get("register_in_person"),
-        holds_allowed=borrowing.get("holds_allowed"),
-        fees=";".join(f"{fee['name']} {fee['amount_cents']} {fee['basis']}"
-                      for fee in policy.get("fees") or []),
-        ill_contact_email=(ill.get("contact") or {}).get("email"),
-        ill_contact_phone=(ill.get("contact") or {}).get("phone"),
-        ill_formats_lent=";".join(ill.get("formats_lent") or []),
-        ill_formats_not_lent=";".join(ill.get("formats_not_lent") or []),
-        ill_processing_fee_cents=(ill.get("lost_materials") or {}).get("processing_fee_cents"))
-    return row
+def _streamed(probe: Response, chunks) -> Response:
+    """The export streamed, with the probe's validators."""
+    response = Response(stream_with_context(chunks), mimetype=probe.mimetype,
+                        headers={"Content-Disposition": probe.headers["Content-Disposition"],
+                                 "Cache-Control": "no-cache"})
+    response.headers["ETag"] = probe.headers["ETag"]
+    if probe.last_modified is not None:
+        response.last_modified = probe.last_modified
+    return response
+
+
+def _batched(lines, size: int = 16_384):
+    """Lines gathered into chunks of about `size` characters: few writes, bounded memory."""
+    buffer, length = [], 0
+    for line in lines:
+        buffer.append(line)
+        length += len(line)
+        if length >= size:
+            yield "".join(buffer)
+            buffer, length = [], 0
+    yield "".join(buffer)
 
 
 @csv_blp.route("/directory.csv", methods=["GET"])
@@ -182,38 +189,47 @@ def _csv_row(item: dict) -> dict:
 @csv_blp.doc(**PUBLIC)
 @conditional_get
 def directory_csv(query):
-    """The whole directory (or the filtered part) as CSV, streamed."""
+    """The whole directory (or the filtered part) as CSV, streamed: one row per library, every
+    policy field in its own column (listed in docs/directory.md)."""
     query.pop("limit"), query.pop("cursor")
     day = today()
-    last_modified = service.directory_last_modified(day, zone())
-    # The CSV streams, so its ETag is a weak one from what it is made of, not its bytes.
-    fingerprint = json.dumps([sorted((k, str(v)) for k, v in query.items()), str(day),
-                              str(last_modified), service.directory_size()])
-    headers = {"Content-Disposition": 'attachment; filename="directory.csv"',
-               "Cache-Control": "no-cache"}
-    probe = Response(status=200, headers=headers, mimetype="text/csv")
-    probe.set_etag(hashlib.sha256(fingerprint.encode()).hexdigest()[:32], weak=True)
-    if last_modified is not None:
-        probe.last_modified = last_modified
-    probe.make_conditional(request)
+    probe = _probe(query, day, "text/csv", "directory.csv")
     if probe.status_code == 304:
         return probe
 
     def lines():
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS)
+        writer = csv.DictWriter(buffer, fieldnames=export.NAMES)
         writer.writeheader()
-        for item in service.iter_entries(query, day):
-            writer.writerow(_csv_row(item))
-            if buffer.tell() > 16_384:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
         yield buffer.getvalue()
+        for item in service.iter_entries(query, day, zone=zone()):
+            buffer.seek(0)
+            buffer.truncate()
+            writer.writerow(export.row(item))
+            yield buffer.getvalue()
 
-    response = Response(stream_with_context(lines()), mimetype="text/csv", headers=headers)
-    response.headers["ETag"] = probe.headers["ETag"]
-    if last_modified is not None:
-        response.last_modified = last_modified
-    return response
+    return _streamed(probe, _batched(lines()))
 
+
+@csv_blp.route("/directory.jsonl", methods=["GET"])
+@csv_blp.arguments(DirectoryQuerySchema(), location="query")
+@csv_blp.response(200, content_type="application/jsonl",
+                  description="One JSON object per line and library: the entry as "
+                              "GET /directory/{code} gives it (without `summary`), streamed.")
+@csv_blp.alt_response(304, description=NOT_MODIFIED)
+@csv_blp.doc(**PUBLIC)
+@conditional_get
+def directory_jsonl(query):
+    """The whole directory (or the filtered part) as JSON Lines, streamed."""
+    query.pop("limit"), query.pop("cursor")
+    day = today()
+    probe = _probe(query, day, "application/jsonl", "directory.jsonl")
+    if probe.status_code == 304:
+        return probe
+    schema = EntryDetailSchema(exclude=("summary",))
+
+    def lines():
+        for item in service.iter_entries(query, day, zone=zone()):
+            yield json.dumps(schema.dump(item), ensure_ascii=False, sort_keys=True) + "\n"
+
+    return _streamed(probe, _batched(lines()))

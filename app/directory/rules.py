@@ -1,13 +1,13 @@
-"""Pure rules for the shared directory: the vocabulary, validation by the rules, versions.
+"""Pure rules for the shared directory: the vocabulary and validation by the rules.
 
 Validation (R1, R3, R4, R5, R11, R18) works on the plain dict a policy schema loads, and says
 for each refusal which field (a dotted path) and which rule. Nothing here imports Flask or
-SQLAlchemy: every decision is tested without an app.
+SQLAlchemy: every decision is tested without an app. A policy's canonical form and the
+differences between versions are in `versions`; the plain-language sentences in `wording`.
 """
 
-import hashlib
-import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -25,31 +25,31 @@ COLLECTIONS = (
     "interlibrary_loan",
 )
 VOCABULARY = FORMATS + COLLECTIONS
-LABELS = {
-    "book": "books", "large_print": "large-print books", "audiobook": "audiobooks",
-    "music_cd": "music CDs", "dvd": "DVDs", "blu_ray": "Blu-ray discs",
-    "video_game": "video games", "magazine": "magazines", "equipment": "equipment",
-    "kit": "kits", "newspaper": "newspapers", "ebook": "e-books", "hotspot": "Wi-Fi hotspots",
-    "museum_pass": "museum passes", "microfilm": "microfilm", "thesis": "theses and dissertations",
-    "article_copy": "article copies and scans", "transcript": "trial transcripts",
-    "new_release": "new releases", "reference": "reference works",
-    "rare": "rare books and manuscripts",
-    "special_collections": "special collections", "genealogy": "genealogy materials",
-    "local_history": "local history materials", "bulky_or_fragile": "bulky or fragile items",
-    "in_demand": "items in demand", "non_circulating": "non-circulating materials",
-    "periodical_volume": "whole volumes or issues of periodicals", "reserve": "course reserves",
-    "interlibrary_loan": "items borrowed from other libraries",
-}
 # Whom a library lends to by interlibrary loan: kinds of institutions, never one library (R3).
 BORROWER_KINDS = ("public_libraries", "academic_libraries", "school_libraries",
                   "special_libraries", "nonprofit_institutions", "academic_institutions",
                   "commercial_firms", "law_firms", "libraries_abroad", "any_library")
 REQUEST_METHODS = ("oclc", "ala_form", "email", "fax", "online_form", "phone", "mail",
                    "in_person", "courier")
-# How a person reads each request method.
-REQUEST_METHOD_LABELS = {"oclc": "OCLC", "ala_form": "the ALA request form", "email": "email",
-                         "fax": "fax", "online_form": "an online form", "phone": "phone",
-                         "mail": "mail", "in_person": "in person", "courier": "courier"}
+# How an ILL lender treats a format: lent to every library, only to named groups of borrowing
+# libraries, only by special agreement, or not at all.
+LENDING = ("everyone", "groups_only", "special_agreement", "not_lent")
+# Groups of borrowing libraries a lender may favour or limit a format to: never one library (R3).
+GROUP_KINDS = ("consortium", "library_type", "state", "region")
+US_STATES = (
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN",
+    "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH",
+    "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT",
+    "VT", "VA", "WA", "WV", "WI", "WY", "PR", "GU", "VI")
+# Ways a borrowing library may make good a lost item (R10); a lender may accept several.
+LOST_METHODS = ("list_price", "list_price_or_equivalent_title", "replacement_copy",
+                "by_agreement")
+# Whether a processing fee for a lost item is charged: a stated amount, none, or one that "may
+# apply" with no amount (bills must then itemise it, and the home library may dispute it).
+PROCESSING_FEE = ("fixed", "none", "unstated")
+# When circulation and ILL records may be released (confidentiality, R16).
+RECORD_RELEASE = ("court_order", "due_process", "patron_consent", "as_law_requires")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 SERVICES = ("computers", "wifi", "printing", "photocopying", "programs", "meeting_rooms",
             "study_rooms", "reference_help", "on_site_use", "makerspace")
 FEE_BASES = ("per_day", "per_item", "per_loan", "per_request", "per_page", "per_year", "once")
@@ -59,13 +59,10 @@ R11_CUTOFF = date(2014, 7, 1)  # a fee in effect on this date may stay (R11)
 R18_REPORT_DAYS = 30  # a nonresident decision is reported within 30 days of the board's (R18)
 STALE_MONTHS = 12  # R5: a policy not reviewed in 12 months is stale
 
-# Words that look like a library code (IL0029, VVJ): checked against member codes only.
-_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{1,15}")
-
-
-def label(term: str) -> str:
-    """The plain-language words for a vocabulary term ('dvd' -> 'DVDs')."""
-    return LABELS.get(term, term.replace("_", " "))
+# Words that look like a library code (IL0029, VVJ) or a card number: checked against member
+# codes and card prefixes only.
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_]{1,31}")
+_WORD = re.compile(r"[^\W_]+")
 
 
 def must_participate(type_: str, membership: str) -> bool:
@@ -112,7 +109,8 @@ class Verdict:
 
 # Values from a fixed vocabulary are not free text: no need to look for library names in them.
 ENUM_VALUES = frozenset(VOCABULARY + BORROWER_KINDS + REQUEST_METHODS + SERVICES + FEE_BASES
-                        + FEE_APPLIES_TO)
+                        + FEE_APPLIES_TO + LENDING + GROUP_KINDS + US_STATES + LOST_METHODS
+                        + PROCESSING_FEE + RECORD_RELEASE + WEEKDAYS)
 
 
 def _free_texts(value, path: str = ""):
@@ -127,44 +125,117 @@ def _free_texts(value, path: str = ""):
         yield path, value
 
 
-def _words(text: str) -> list[str]:
-    """Words folded for comparison, without the punctuation around them."""
-    return [word.strip(".,;:!?()[]{}\"'") for word in text.casefold().split()]
+def fold(text: str) -> list[str]:
+    """Words for comparison: case and accents folded, punctuation a space ("Public-Library's"
+    -> ["public", "library", "s"])."""
+    plain = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(char for char in plain if not unicodedata.combining(char))
+    return _WORD.findall(plain)
+
+
+# Words every library's name shares: left out to find what distinguishes one member (R3).
+GENERIC_WORDS = frozenset({
+    "public", "library", "libraries", "district", "pl", "pld", "lib", "the", "of", "and",
+    "free", "municipal", "township", "twp", "village", "town", "city", "system", "branch",
+    "s", "inc"})
+
+
+def distinctive_name(name: str) -> tuple[str, ...]:
+    """A library's name without the words all names share: 'Aurora Public Library' ->
+    ('aurora',); empty when nothing distinctive is left."""
+    return tuple(word for word in fold(name) if word not in GENERIC_WORDS)
+
+
+def _contains(words: list[str], phrase: tuple[str, ...]) -> bool:
+    """Whether the words hold the phrase as whole, consecutive words."""
+    size = len(phrase)
+    return any(tuple(words[start:start + size]) == phrase
+               for start in range(len(words) - size + 1))
 
 
 class MemberIndex:
-    """Member libraries' codes and distinctive names, to find them in free text (R3)."""
+    """What names a member library in free text (R3): its distinctive name, its code, its card
+    prefixes, and its city when the city is in its name.
 
-    def __init__(self, others: dict[str, str]):
-        self.codes = {code.upper() for code in others}
-        # Only names of two words or more and 8 characters: "Library" alone is everywhere.
-        self.names = {}
-        for code, name in others.items():
-            key = " ".join(_words(name))
-            if len(key) >= 8 and " " in key:
-                self.names[key] = code.upper()
-        self.longest = max((key.count(" ") + 1 for key in self.names), default=0)
+    `members` maps each code to a name, or to {"name", "city", "prefixes"}. Include the
+    publishing library too: its own words are then not taken for another member's.
+    """
+
+    def __init__(self, members: dict):
+        self.codes: dict[str, str] = {}
+        self.phrases: dict[tuple[str, ...], set[str]] = {}
+        self.prefixes: dict[str, str] = {}
+        self.names: dict[str, str] = {}
+        for code, member in members.items():
+            code = code.upper()
+            if isinstance(member, str):
+                member = {"name": member}
+            name = member.get("name") or ""
+            self.names[code] = name
+            self.codes[code] = code
+            own = distinctive_name(name)
+            if own and len("".join(own)) >= 3:
+                self.phrases.setdefault(own, set()).add(code)
+            city = tuple(fold(member.get("city") or ""))
+            if city and _contains(fold(name), city):
+                self.phrases.setdefault(city, set()).add(code)
+            for prefix in member.get("prefixes") or ():
+                self.prefixes[prefix] = code
+        self.longest = max((len(phrase) for phrase in self.phrases), default=0)
+
+    def _own_phrases(self, own_code: str | None) -> set[tuple[str, ...]]:
+        """The phrases that name the publishing library itself."""
+        if not own_code:
+            return set()
+        return {phrase for phrase, codes in self.phrases.items() if own_code.upper() in codes}
+
+    def matches(self, text: str, own_code: str | None = None) -> list[dict]:
+        """Each other member the text names, with the words that named it, in text order:
+        [{"code", "name", "words"}]."""
+        own = own_code.upper() if own_code else None
+        mine = self._own_phrases(own)
+        found: dict[str, dict] = {}
+
+        def add(code: str, words: str) -> None:
+            if code != own and code not in found:
+                found[code] = {"code": code, "name": self.names.get(code, code),
+                               "words": words}
+
+        for token in _TOKEN.findall(text):
+            if token.upper() in self.codes:
+                add(token.upper(), token)
+            if token.isdigit() and len(token) >= 4:  # a year or a count is no card prefix
+                for prefix, code in self.prefixes.items():
+                    if token.startswith(prefix) and (len(token) >= 5 or token == prefix):
+                        add(code, token)
+        words = fold(text)
+        for start in range(len(words)):
+            for size in range(self.longest, 0, -1):
+                phrase = tuple(words[start:start + size])
+                if len(phrase) < size or phrase in mine:
+                    continue
+                for code in sorted(self.phrases.get(phrase, ())):
+                    add(code, " ".join(phrase))
+        return list(found.values())
 
     def named(self, text: str, own_code: str | None = None) -> list[str]:
-        """The codes of member libraries a text names, by code or by full name (not `own_code`)."""
-        found = [own_code.upper()] if own_code else []
-        for token in _TOKEN.findall(text):
-            if token.upper() in self.codes and token.upper() not in found:
-                found.append(token.upper())
-        words = _words(text)
-        for start in range(len(words)):
-            for size in range(2, self.longest + 1):
-                code = self.names.get(" ".join(words[start:start + size]))
-                if code and code not in found:
-                    found.append(code)
-        return found[1:] if own_code else found
+        """The codes of the other member libraries a text names."""
+        return [match["code"] for match in self.matches(text, own_code)]
 
 
 def validate_policy(policy: dict, *, library_type: str, membership: str,
-                    others, own_code: str | None = None) -> Verdict:
-    """Check a loaded policy against R1, R3, R4, R11 and R18; `others`: code -> name."""
+                    others, own_code: str | None = None, today: date | None = None) -> Verdict:
+    """Check a loaded policy against R1, R3, R4, R5, R11 and R18.
+
+    `others`: the members a policy may not name (a `MemberIndex`, or what one is built from);
+    `today`: the federation's date, before which review and decision dates must fall.
+    """
     verdict = Verdict()
     errors = verdict.errors
+    if today is not None and policy["reviewed_on"] > today:
+        errors["reviewed_on"] = (
+            f"R5: the review date {policy['reviewed_on']} is after today ({today}); give the "
+            "day the policy was last reviewed.")
     borrowing = policy["reciprocal_borrowing"]
     participates = borrowing["participates"]
     if not participates and must_participate(library_type, membership):
@@ -183,8 +254,9 @@ def validate_policy(policy: dict, *, library_type: str, membership: str,
                 errors[f"fees.{index}.in_effect_since"] = (
                     f"R11: a fee your own patrons do not pay may be charged only if it was in "
                     f"effect on {R11_CUTOFF}; this one began {since}.")
-    _check_nonresident(policy.get("nonresident_cards"), verdict)
+    _check_nonresident(policy.get("nonresident_cards"), verdict, today)
     ill = policy.get("interlibrary_loan") or {}
+    _check_ill_content(ill, errors)
     lent, not_lent = set(ill.get("formats_lent") or ()), set(ill.get("formats_not_lent") or ())
     both = sorted(lent & not_lent)
     if both:
@@ -192,12 +264,55 @@ def validate_policy(policy: dict, *, library_type: str, membership: str,
             f"R5: listed both as lent and as not lent: {', '.join(both)}.")
     index = others if isinstance(others, MemberIndex) else MemberIndex(others)
     for path, text in _free_texts(policy):
-        named = index.named(text, own_code)
+        named = index.matches(text, own_code)
         if named:
+            which = "; ".join(f'"{match["words"]}" names {match["code"]} ({match["name"]})'
+                              for match in named)
             errors[path] = (f"R3: a restriction applies equally to every reciprocal borrower and "
-                            f"may not name a member library ({', '.join(named)}); only a formal "
+                            f"may not name a member library: {which}. Only a formal "
                             "suspension (R12) treats one library's patrons differently.")
     return verdict
+
+
+def _check_ill_content(ill: dict, errors: dict) -> None:
+    """R5: the ILL part says whom to reach, what a loss costs, what is lent and not, copies;
+    each format has one lending term, and a processing fee is stated one way."""
+    contact = ill.get("contact") or {}
+    if not (contact.get("phone") or contact.get("email")):
+        errors["interlibrary_loan.contact"] = (
+            "R5: give a phone number or an email address that reaches the person who handles "
+            "interlibrary loan.")
+    lost = ill.get("lost_materials")
+    if not lost:
+        errors["interlibrary_loan.lost_materials"] = (
+            "R5: say how a borrowing library reimburses lost materials.")
+    elif lost.get("processing_fee") == "fixed" and not lost.get("processing_fee_cents"):
+        errors["interlibrary_loan.lost_materials.processing_fee_cents"] = (
+            "R5: a fixed processing fee needs its amount.")
+    elif lost.get("processing_fee") in ("none", "unstated") and lost.get("processing_fee_cents"):
+        errors["interlibrary_loan.lost_materials.processing_fee_cents"] = (
+            f"R5: an amount contradicts a processing fee that is {lost['processing_fee']}.")
+    conditional = ill.get("conditional_formats") or []
+    if not ill.get("formats_lent") and not any(
+            term["lends"] == "groups_only" for term in conditional):
+        errors["interlibrary_loan.formats_lent"] = (
+            "R5: list the formats you lend by interlibrary loan.")
+    if not ill.get("formats_not_lent") and not conditional:
+        errors["interlibrary_loan.formats_not_lent"] = (
+            "R5: list the formats and collections you do not lend, or lend only on conditions "
+            "(reference works, rare books, non-circulating materials, ...).")
+    if not ill.get("photocopy"):
+        errors["interlibrary_loan.photocopy"] = (
+            "R5: say whether you supply photocopies and scans, and on what terms.")
+    plain = set(ill.get("formats_lent") or ()) | set(ill.get("formats_not_lent") or ())
+    seen = set()
+    for index, term in enumerate(conditional):
+        if term["format"] in plain or term["format"] in seen:
+            errors[f"interlibrary_loan.conditional_formats.{index}.format"] = (
+                "R5: each format has one lending term; this one is also listed "
+                + ("again here." if term["format"] in seen
+                   else "as lent to everyone or not lent."))
+        seen.add(term["format"])
 
 
 def _check_restrictions(borrowing: dict, errors: dict) -> None:
@@ -230,10 +345,15 @@ def _check_restrictions(borrowing: dict, errors: dict) -> None:
                 f"Above the overall cap of {cap} items at a time.")
 
 
-def _check_nonresident(cards: dict | None, verdict: Verdict) -> None:
-    """R18: consistent dates; a report more than 30 days after the decision is only flagged."""
+def _check_nonresident(cards: dict | None, verdict: Verdict, today: date | None) -> None:
+    """R18: consistent dates, a decision already taken; a report more than 30 days after the
+    decision is only flagged."""
     if not cards:
         return
+    if today is not None and cards["board_decision_on"] > today:
+        verdict.errors["nonresident_cards.board_decision_on"] = (
+            f"R18: the board's decision is dated {cards['board_decision_on']}, after today "
+            f"({today}); report a decision once the board has taken it.")
     start, end = cards.get("effective_from"), cards.get("effective_until")
     if start and end and end < start:
         verdict.errors["nonresident_cards.effective_until"] = (
@@ -250,186 +370,59 @@ def _check_nonresident(cards: dict | None, verdict: Verdict) -> None:
                        f"for {R18_REPORT_DAYS}. Accepted, and shown as late."})
 
 
-# Sets of vocabulary terms: their order carries no meaning, so the canonical form sorts them.
-_SETS = {"excluded_formats", "formats_lent", "formats_not_lent", "lends_to",
-         "does_not_lend_to", "request_methods"}
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later (the month's last day when it is shorter)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, candidate))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
 
 
-def canonical(policy: dict) -> dict:
-    """The policy in one canonical form: sets sorted, per-format limits by format."""
-    def walk(value, key=None):
-        if isinstance(value, dict):
-            return {name: walk(inner, name) for name, inner in value.items()}
-        if isinstance(value, list):
-            items = [walk(inner) for inner in value]
-            if key in _SETS:
-                return sorted(set(items))
-            if key == "format_limits":
-                return sorted(items, key=lambda item: item["format"])
-            return items
-        if isinstance(value, date):
-            return value.isoformat()
-        return value
-
-    return walk(policy)
+def review_due(reviewed_on: date | None, cycle_months: int | None) -> date | None:
+    """When the library's own review cycle calls for the next review (None: no cycle stated)."""
+    if reviewed_on is None or not cycle_months:
+        return None
+    return add_months(reviewed_on, cycle_months)
 
 
-def policy_hash(canonical_policy: dict) -> str:
-    """SHA-256 of the canonical JSON: the same policy published again has the same hash."""
-    text = json.dumps(canonical_policy, sort_keys=True, separators=(",", ":"),
-                      ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def processing_fee_cap(lost: dict | None) -> int | None:
+    """The most a bill may charge as a lost item's processing fee under a published policy:
+    the fixed amount, 0 when none is charged, None when a fee may apply unstated (the bill
+    itemises it and the home library may dispute it) or nothing is published (R5, R10)."""
+    if not lost:
+        return None
+    kind = lost.get("processing_fee")
+    if kind == "fixed":
+        return lost.get("processing_fee_cents")
+    if kind == "none":
+        return 0
+    return None
 
 
-def flatten(value, prefix: str = "") -> dict:
-    """Leaves of a policy by dotted path; lists of plain values stay whole, as one field."""
-    if isinstance(value, dict):
-        flat = {}
-        for key, inner in value.items():
-            flat.update(flatten(inner, f"{prefix}.{key}" if prefix else key))
-        return flat
-    if isinstance(value, list) and any(isinstance(inner, dict) for inner in value):
-        flat = {}
-        for index, inner in enumerate(value):
-            flat.update(flatten(inner, f"{prefix}.{index}"))
-        return flat or {prefix: []}
-    return {prefix: value}
+def lending_term(ill: dict, term: str) -> dict:
+    """How an ILL lender treats a format: {"lends": one of LENDING or "not_stated", "groups"}."""
+    if term in (ill.get("formats_lent") or ()):
+        return {"lends": "everyone", "groups": [], "notes": None}
+    if term in (ill.get("formats_not_lent") or ()):
+        return {"lends": "not_lent", "groups": [], "notes": None}
+    for item in ill.get("conditional_formats") or ():
+        if item["format"] == term:
+            return {"lends": item["lends"], "groups": item.get("groups") or [],
+                    "notes": item.get("notes")}
+    return {"lends": "not_stated", "groups": [], "notes": None}
 
 
-def diff(before: dict | None, after: dict) -> list[dict]:
-    """What changed between two versions, field by field: [{path, before, after}], by path."""
-    old, new = flatten(before or {}), flatten(after)
-    changes = []
-    for path in sorted(set(old) | set(new)):
-        if old.get(path) != new.get(path):
-            changes.append({"path": path, "before": old.get(path), "after": new.get(path)})
-    return changes
-
-
-def lent_formats(policy: dict) -> list[str]:
-    """The formats a reciprocal borrower may take home (none when the library takes no part)."""
-    borrowing = policy["reciprocal_borrowing"]
-    if not borrowing["participates"]:
-        return []
-    excluded = set(borrowing.get("excluded_formats") or ())
-    return [name for name in FORMATS if name not in excluded]
-
-
-# Plain language ---------------------------------------------------------------------------------
-
-def _join(words: list[str]) -> str:
-    """'a', 'a and b', 'a, b and c'."""
-    if len(words) <= 1:
-        return "".join(words)
-    return ", ".join(words[:-1]) + " and " + words[-1]
-
-
-def _money(cents: int) -> str:
-    """1250 -> '$12.50'."""
-    return f"${cents // 100:,}.{cents % 100:02d}"
-
-
-def _days(days: int) -> str:
-    """14 -> '2 weeks', 10 -> '10 days'."""
-    if days % 7 == 0:
-        weeks = days // 7
-        return "1 week" if weeks == 1 else f"{weeks} weeks"
-    return "1 day" if days == 1 else f"{days} days"
-
-
-def _renewals(count: int) -> str:
-    """0 -> 'no renewals', 1 -> 'one renewal'."""
-    return {0: "no renewals", 1: "one renewal"}.get(count, f"{count} renewals")
-
-
-def _basis(basis: str) -> str:
-    """'per_day' -> 'a day'."""
-    return {"per_day": "a day", "per_item": "an item", "per_loan": "a loan",
-            "per_request": "a request", "per_page": "a page", "per_year": "a year",
-            "once": "once"}[basis]
-
-
-def summarize(policy: dict) -> dict[str, list[str]]:
-    """The policy in plain sentences, by section, for people reading the directory."""
-    borrowing = policy["reciprocal_borrowing"]
-    lines: dict[str, list[str]] = {}
-    rb = lines["reciprocal_borrowing"] = []
-    if not borrowing["participates"]:
-        rb.append("This library does not take part in reciprocal borrowing: patrons of other "
-                  "libraries cannot borrow here with their home card.")
-    else:
-        cap = borrowing.get("items_at_a_time")
-        rb.append("Patrons of other member libraries may borrow here with their home card"
-                  + (f", up to {cap} item{'s' if cap != 1 else ''} at a time." if cap
-                     else ", with no cap beyond the library's own."))
-        if borrowing.get("loan_days"):
-            rb.append(f"Loans last {_days(borrowing['loan_days'])}"
-                      + (f", with {_renewals(borrowing['renewals'])}."
-                         if borrowing.get("renewals") is not None else "."))
-        elif borrowing.get("renewals") is not None:
-            rb.append(f"Loans allow {_renewals(borrowing['renewals'])}.")
-        for limit in borrowing.get("format_limits") or []:
-            terms = []
-            if limit.get("items_at_a_time"):
-                terms.append(f"up to {limit['items_at_a_time']} at a time")
-            if limit.get("loan_days"):
-                terms.append(f"for {_days(limit['loan_days'])}")
-            if limit.get("renewals") is not None:
-                terms.append(f"with {_renewals(limit['renewals'])}")
-            if terms:
-                text = label(limit["format"])
-                rb.append(f"{text[0].upper()}{text[1:]}: {', '.join(terms)}.")
-        excluded = borrowing.get("excluded_formats") or []
-        if excluded:
-            rb.append(f"Not lent to visiting patrons: {_join([label(t) for t in excluded])}.")
-        if borrowing.get("holds_allowed") is True:
-            rb.append("Visiting patrons may place holds.")
-        elif borrowing.get("holds_allowed") is False:
-            rb.append("Visiting patrons may not place holds.")
-        if borrowing.get("register_in_person"):
-            rb.append("Register in person at the desk, with your home card, before your "
-                      "first loan.")
-    if borrowing.get("notes"):
-        rb.append(borrowing["notes"])
-    fees = lines["fees"] = []
-    for fee in policy.get("fees") or []:
-        why = ("also charged to the library's own patrons" if fee["also_charged_to_own_patrons"]
-               else f"in effect since {fee['in_effect_since']}")
-        where = {"reciprocal_borrowing": "", "interlibrary_loan": " (interlibrary loan)",
-                 "services": " (services)", "nonresident_card": " (nonresident card)"}[
-            fee.get("applies_to", "reciprocal_borrowing")]
-        basis = "" if fee["basis"] == "once" else f" {_basis(fee['basis'])}"
-        fees.append(f"{fee['name']}{where}: {_money(fee['amount_cents'])}{basis}, {why}."
-                    + (f" {fee['notes']}" if fee.get("notes") else ""))
-    if not fees:
-        fees.append("No fees are published for reciprocal borrowers.")
-    lines["interlibrary_loan"] = _summarize_ill(policy["interlibrary_loan"])
-    services = lines["services"] = []
-    for service in policy.get("services") or []:
-        name = service["service"].replace("_", " ")
-        text = (f"{name[0].upper()}{name[1:]}: open to visiting patrons" if service["offered"]
-                else f"{name[0].upper()}{name[1:]}: not open to visiting patrons")
-        services.append(text + (f" ({service['limits']})." if service.get("limits") else "."))
-    cards = policy.get("nonresident_cards")
-    nonresident = lines["nonresident_cards"] = []
-    if cards:
-        if cards["participates"]:
-            text = "Sells nonresident cards"
-            if cards.get("effective_from") and cards.get("effective_until"):
-                text += f" from {cards['effective_from']} to {cards['effective_until']}"
-            nonresident.append(text + ".")
-            if cards.get("fee_cents") is not None:
-                nonresident.append(f"Fee: {_money(cards['fee_cents'])}.")
-            if cards.get("fee_formula"):
-                nonresident.append(f"Fee formula: {cards['fee_formula']}")
-        else:
-            nonresident.append("Does not sell nonresident cards this year.")
-        late = report_is_late(_as_date(cards.get("board_decision_on")),
-                              _as_date(cards.get("reported_on")))
-        nonresident.append(f"Board decision {cards['board_decision_on']}, reported "
-                           f"{cards['reported_on']}" + (" (late: more than 30 days after)."
-                                                        if late else "."))
-    return lines
+def nonresident_in_effect(cards: dict | None, today: date) -> bool:
+    """R18: the library sells nonresident cards today (a programme that began and has not
+    ended; an open date counts as no bound)."""
+    if not cards or not cards.get("participates"):
+        return False
+    start, end = _as_date(cards.get("effective_from")), _as_date(cards.get("effective_until"))
+    return (start is None or start <= today) and (end is None or today <= end)
 
 
 def _as_date(value) -> date | None:
@@ -439,113 +432,10 @@ def _as_date(value) -> date | None:
     return date.fromisoformat(value)
 
 
-def _summarize_ill(ill: dict) -> list[str]:
-    """The interlibrary loan part in plain sentences."""
-    lines = []
-    contact = ill.get("contact") or {}
-    reach = [value for value in (contact.get("name"), contact.get("phone"),
-                                 contact.get("email"), contact.get("url")) if value]
-    if reach:
-        lines.append("Contact: " + ", ".join(reach)
-                     + (f" ({contact['hours']})." if contact.get("hours") else "."))
-    if ill.get("formats_lent"):
-        lines.append(f"Lends: {_join([label(t) for t in ill['formats_lent']])}.")
-    if ill.get("formats_not_lent"):
-        lines.append(f"Does not lend: {_join([label(t) for t in ill['formats_not_lent']])}.")
-    if ill.get("loan_days"):
-        lines.append(f"Loan period: {_days(ill['loan_days'])}"
-                     + (f", {_renewals(ill['renewals'])}." if ill.get("renewals") is not None
-                        else "."))
-    if ill.get("lends_to"):
-        lines.append(f"Lends to: {_join([t.replace('_', ' ') for t in ill['lends_to']])}.")
-    if ill.get("does_not_lend_to"):
-        lines.append("Does not lend to: "
-                     f"{_join([t.replace('_', ' ') for t in ill['does_not_lend_to']])}.")
-    if ill.get("request_methods"):
-        lines.append("Requests by: "
-                     f"{_join([REQUEST_METHOD_LABELS[t] for t in ill['request_methods']])}.")
-    if ill.get("charge_cents") == 0:
-        lines.append("Interlibrary loan is free.")
-    elif ill.get("charge_cents"):
-        lines.append(f"Each request costs {_money(ill['charge_cents'])}.")
-    lost = ill.get("lost_materials")
-    if lost:
-        text = {"list_price": "Lost items: the current list price",
-                "list_price_or_equivalent_title": "Lost items: the current list price, or an "
-                "agreed equivalent title when out of print",
-                "replacement_copy": "Lost items: a replacement copy",
-                "by_agreement": "Lost items: as the two libraries agree"}[lost["replacement"]]
-        if lost.get("processing_fee_cents"):
-            text += f", plus a processing fee of {_money(lost['processing_fee_cents'])}"
-        lines.append(text + "." + (f" {lost['notes']}" if lost.get("notes") else ""))
-    copy = ill.get("photocopy")
-    if copy:
-        text = "Photocopies and scans: " + ("supplied" if copy["provided"] else "not supplied")
-        if copy.get("charge_cents_per_page"):
-            text += f", {_money(copy['charge_cents_per_page'])} a page"
-        lines.append(text + "." + (f" {copy['notes']}" if copy.get("notes") else ""))
-    own = ill.get("own_patrons")
-    if own:
-        terms = []
-        if own.get("items_at_a_time"):
-            terms.append(f"{own['items_at_a_time']} items at a time")
-        if own.get("requests_per_week"):
-            terms.append(f"{own['requests_per_week']} requests a week")
-        if terms:
-            lines.append(f"Its own patrons may request {_join(terms)}.")
-        if own.get("eligible"):
-            lines.append(f"Who may request: {'; '.join(own['eligible'])}.")
-        if own.get("not_eligible"):
-            lines.append(f"Who may not: {'; '.join(own['not_eligible'])}.")
-        if own.get("notes"):
-            lines.append(own["notes"])
-    if ill.get("notes"):
-        lines.append(ill["notes"])
-    return lines
-
-
-def answer_question(policy: dict | None, term: str, name: str) -> dict:
-    """'May I borrow DVDs here, and how many, for how long?' answered from the policy."""
-    words = label(term)
-    result = {"format": term, "question": f"May I borrow {words} at {name}?",
-              "may_borrow": None, "items_at_a_time": None, "loan_days": None,
-              "renewals": None, "conditions": []}
-    if policy is None:
-        result["answer"] = (f"{name} has not published its policy in the directory yet: ask "
-                            "the library before you go.")
-        return result
+def lent_formats(policy: dict) -> list[str]:
+    """The formats a reciprocal borrower may take home (none when the library takes no part)."""
     borrowing = policy["reciprocal_borrowing"]
     if not borrowing["participates"]:
-        result.update(may_borrow=False, answer=f"No. {name} does not take part in reciprocal "
-                                               "borrowing.")
-        return result
-    if term in (borrowing.get("excluded_formats") or ()):
-        result.update(may_borrow=False, answer=f"No. {name} does not lend {words} to patrons "
-                                               "of other libraries.")
-        return result
-    limit = next((item for item in borrowing.get("format_limits") or []
-                  if item["format"] == term), {})
-    cap = limit.get("items_at_a_time") or borrowing.get("items_at_a_time")
-    days = limit.get("loan_days") or borrowing.get("loan_days")
-    renewals = limit.get("renewals")
-    if renewals is None:
-        renewals = borrowing.get("renewals")
-    conditions = ["Bring your library card; your home library must show you in good standing."]
-    if borrowing.get("register_in_person"):
-        conditions.append("Register in person at the desk before your first loan.")
-    if borrowing.get("holds_allowed") is False:
-        conditions.append("Holds are not available to visiting patrons.")
-    text = f"Yes. As a patron of another member library you may borrow {words} at {name}"
-    if limit.get("items_at_a_time"):
-        text += f", up to {limit['items_at_a_time']} at a time"
-        if borrowing.get("items_at_a_time"):
-            text += f" ({borrowing['items_at_a_time']} items in all)"
-    elif cap:
-        text += f", up to {cap} items at a time in all"
-    if days:
-        text += f", for {_days(days)}"
-    if renewals is not None:
-        text += f", with {_renewals(renewals)}"
-    result.update(may_borrow=True, items_at_a_time=cap, loan_days=days, renewals=renewals,
-                  conditions=conditions, answer=text + ".")
-    return result
+        return []
+    excluded = set(borrowing.get("excluded_formats") or ())
+    return [name for name in FORMATS if name not in excluded]

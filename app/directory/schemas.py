@@ -5,7 +5,7 @@ fields are refused (marshmallow's default, RAISE), so a restriction cannot targe
 Free text is still checked for member codes and names by `rules.validate_policy`.
 """
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from app.bills.schemas import StrictBoolean
 from app.directory import rules
@@ -99,6 +99,52 @@ class FeeSchema(Schema):
     notes = Text()
 
 
+class GroupSchema(Schema):
+    """A group of borrowing libraries: a consortium, a type of library, a state or a region.
+    Never one library (R3): a consortium's or region's name is checked like free text."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(rules.GROUP_KINDS))
+    name = fields.String(required=True, validate=SHORT, metadata={
+        "description": "consortium, region: its name (CUNY); library_type: one of "
+                       + ", ".join(rules.BORROWER_KINDS) + "; state: a two-letter code (NY)."})
+
+    @validates_schema
+    def _name_fits_kind(self, data, **kwargs):
+        if data["kind"] == "library_type" and data["name"] not in rules.BORROWER_KINDS:
+            raise ValidationError("One of: " + ", ".join(rules.BORROWER_KINDS) + ".", "name")
+        if data["kind"] == "state" and data["name"] not in rules.US_STATES:
+            raise ValidationError("A two-letter state code, such as NY.", "name")
+
+
+class ConditionalFormatSchema(Schema):
+    """A format lent by interlibrary loan only to named groups, or only by special agreement."""
+
+    format = fields.String(required=True, validate=validate.OneOf(rules.VOCABULARY),
+                           metadata={"description": VOCABULARY_DOC})
+    lends = fields.String(required=True, validate=validate.OneOf(
+        ["groups_only", "special_agreement"]), metadata={
+        "description": "groups_only: to the listed groups only; special_agreement: not on a "
+                       "usual basis, but by agreement with the lending library."})
+    groups = fields.List(fields.Nested(GroupSchema), load_default=list,
+                         validate=validate.Length(max=20))
+    notes = Text()
+
+    @validates_schema
+    def _groups_fit(self, data, **kwargs):
+        if data["lends"] == "groups_only" and not data.get("groups"):
+            raise ValidationError("Name the groups this format is lent to.", "groups")
+        if data["lends"] == "special_agreement" and data.get("groups"):
+            raise ValidationError("A format lent by special agreement names no group; use "
+                                  "groups_only for a format lent to some groups.", "groups")
+
+
+class BorrowingLibraryLimitsSchema(Schema):
+    """Caps for each borrowing library (as own_patrons caps each patron)."""
+
+    items_at_a_time = Count(minimum=1)
+    requests_per_week = Count(minimum=1)
+
+
 class IllContactSchema(Schema):
     """Whom to ask about interlibrary loan."""
 
@@ -110,13 +156,40 @@ class IllContactSchema(Schema):
 
 
 class LostMaterialsSchema(Schema):
-    """What a borrowing library pays when a loaned item is lost (R5, R10)."""
+    """What a borrowing library pays when a loaned item is lost (R5, R10): the ways the
+    lender accepts, and its processing fee (an amount, none, or one that may apply)."""
 
-    replacement = fields.String(load_default="list_price", validate=validate.OneOf(
-        ["list_price", "list_price_or_equivalent_title", "replacement_copy", "by_agreement"]))
+    methods = Terms(rules.LOST_METHODS, "Every way the lender accepts to make good a lost "
+                    "item (R10).")
+    replacement = fields.String(load_default=None, allow_none=True,
+                                validate=validate.OneOf(rules.LOST_METHODS), metadata={
+        "description": "Older form of `methods` with one way; still accepted, and shown as "
+                       "the first of `methods`."})
+    processing_fee = fields.String(load_default=None, allow_none=True,
+                                   validate=validate.OneOf(rules.PROCESSING_FEE), metadata={
+        "description": "fixed: `processing_fee_cents`, and bills may not charge more; none: "
+                       "bills may charge none; unstated: a fee may apply with no amount "
+                       "published, so a bill itemises it and the home library may dispute it. "
+                       "Left out: fixed when an amount is given, otherwise unstated."})
     processing_fee_cents = Count(maximum=1_000_000, metadata={
         "description": "Bills for lost items may not charge more (see POST /bills)."})
     notes = Text()
+
+    @post_load
+    def _one_form(self, data, **kwargs):
+        """`replacement` and `methods` say the same thing; `processing_fee` is always set."""
+        methods = list(data.get("methods") or [])
+        if data.get("replacement") and data["replacement"] not in methods:
+            methods.insert(0, data["replacement"])
+        data["methods"] = methods or ["list_price"]
+        data["replacement"] = data["methods"][0]
+        if data.get("processing_fee") is None:
+            cents = data.get("processing_fee_cents")
+            data["processing_fee"] = ("unstated" if cents is None
+                                      else "none" if cents == 0 else "fixed")
+        if data["processing_fee"] == "none" and data.get("processing_fee_cents") == 0:
+            data["processing_fee_cents"] = None
+        return data
 
 
 class PhotocopySchema(Schema):
@@ -150,6 +223,40 @@ class InterlibraryLoanSchema(Schema):
     lends_to = Terms(rules.BORROWER_KINDS, "Kinds of institutions it lends to.")
     does_not_lend_to = Terms(rules.BORROWER_KINDS, "Kinds of institutions it does not lend to.")
     request_methods = Terms(rules.REQUEST_METHODS, "How other libraries send requests.")
+    conditional_formats = fields.List(
+        fields.Nested(ConditionalFormatSchema), load_default=list,
+        validate=validate.Length(max=len(rules.VOCABULARY)), metadata={
+            "description": "Formats lent only to some groups or only by special agreement; "
+                           "`formats_lent` are lent to every library, `formats_not_lent` to "
+                           "none."})
+    loan_days_may_vary = StrictBoolean(load_default=None, allow_none=True, metadata={
+        "description": "The loan period is the usual one unless the lending library sets "
+                       "another."})
+    renewal_days = Count(minimum=1, maximum=365, metadata={"description": "How long a renewal "
+                                                           "lasts."})
+    renew_days_before_due = Count(maximum=60, metadata={
+        "description": "A renewal is asked for at least this many days before the due date."})
+    no_renewal_if_on_hold = StrictBoolean(load_default=None, allow_none=True, metadata={
+        "description": "No renewal when another patron holds the item."})
+    no_renewal_when_overdue_days = Count(maximum=365, metadata={
+        "description": "No renewal once the item is this many days overdue."})
+    renewals_at_lender_discretion = StrictBoolean(load_default=None, allow_none=True)
+    recall_any_time = StrictBoolean(load_default=None, allow_none=True, metadata={
+        "description": "Loans may be recalled at any time."})
+    subject_limit = StrictBoolean(load_default=None, allow_none=True, metadata={
+        "description": "The lender may limit how many items on a single subject it lends."})
+    borrowing_library_limits = fields.Nested(BorrowingLibraryLimitsSchema, load_default=None,
+                                             allow_none=True)
+    priorities = fields.List(fields.Nested(GroupSchema), load_default=list,
+                             validate=validate.Length(max=20), metadata={
+        "description": "Groups of borrowing libraries served first, in order."})
+    oclc_symbol = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(
+        r"^[A-Z0-9]{3,8}$", error="An OCLC symbol: 3 to 8 capital letters or digits."))
+    request_email = fields.Email(load_default=None, allow_none=True,
+                                 validate=validate.Length(max=254))
+    request_url = fields.Url(load_default=None, allow_none=True,
+                             validate=validate.Length(max=500), metadata={
+        "description": "The request form other libraries use."})
     charge_cents = Count(maximum=1_000_000, metadata={
         "description": "What a request costs the borrowing library; 0: free."})
     lost_materials = fields.Nested(LostMaterialsSchema, load_default=None, allow_none=True)
@@ -174,9 +281,37 @@ class NonresidentCardsSchema(Schema):
     fee_cents = Count(maximum=10_000_000)
     effective_from = PolicyDate(load_default=None, allow_none=True)
     effective_until = PolicyDate(load_default=None, allow_none=True)
-    board_decision_on = PolicyDate(required=True)
-    reported_on = PolicyDate(required=True, metadata={
-        "description": "More than 30 days after the decision is accepted but flagged late."})
+    board_decision_on = PolicyDate(required=True, metadata={
+        "description": "The board's decision: not after today (R18)."})
+    reported_on = PolicyDate(load_default=None, allow_none=True, metadata={
+        "description": "Set by the directory: the day it received this decision (R18); a value "
+                       "sent is replaced, with a warning. More than 30 days after the decision "
+                       "is accepted but flagged late."})
+
+
+class ConfidentialitySchema(Schema):
+    """How the library keeps circulation and ILL records confidential (R16)."""
+
+    records_confidential = StrictBoolean(required=True)
+    released_only_by = Terms(rules.RECORD_RELEASE, "What alone opens the records.")
+    notes = Text()
+
+
+class OpeningHoursSchema(Schema):
+    """Days and hours the library is open."""
+
+    days = Terms(rules.WEEKDAYS, "The days these hours apply to.")
+    opens = fields.String(required=True, validate=validate.Regexp(
+        r"^([01][0-9]|2[0-3]):[0-5][0-9]$", error="A time as HH:MM, 24-hour."))
+    closes = fields.String(required=True, validate=validate.Regexp(
+        r"^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$", error="A time as HH:MM, 24-hour."))
+
+    @validates_schema
+    def _in_order(self, data, **kwargs):
+        if not data.get("days"):
+            raise ValidationError("Give at least one day.", "days")
+        if data["closes"] <= data["opens"]:
+            raise ValidationError("Closes after it opens.", "closes")
 
 
 class PolicySchema(Schema):
@@ -184,6 +319,13 @@ class PolicySchema(Schema):
 
     reviewed_on = PolicyDate(required=True, metadata={
         "description": "Last reviewed; more than 12 months ago shows as stale (R5)."})
+    review_cycle_months = Count(minimum=1, maximum=60, metadata={
+        "description": "How often the library reviews its policy; shown beside the 12-month "
+                       "stale flag (R5), which stays."})
+    confidentiality = fields.Nested(ConfidentialitySchema, load_default=None, allow_none=True)
+    opening_hours = fields.List(fields.Nested(OpeningHoursSchema), load_default=list,
+                                validate=validate.Length(max=14))
+    opening_hours_notes = Text()
     reciprocal_borrowing = fields.Nested(ReciprocalBorrowingSchema, required=True)
     fees = fields.List(fields.Nested(FeeSchema), load_default=list,
                        validate=validate.Length(max=50))
@@ -214,18 +356,40 @@ class LibraryCardSchema(Schema):
     contact = fields.Dict()
 
 
+class DirectoryAddressSchema(Schema):
+    """Where the library is."""
+
+    street = fields.String(allow_none=True)
+    city = fields.String(allow_none=True)
+    zip = fields.String(allow_none=True)
+    county = fields.String(allow_none=True)
+
+
 class EntrySchema(LibraryCardSchema):
     """A library in the directory, with its current policy's key facts."""
 
+    address = fields.Nested(DirectoryAddressSchema)
+    map_url = fields.String(allow_none=True, metadata={
+        "description": "A map of the street address (OpenStreetMap); null without a street."})
     published = fields.Boolean()
     version = fields.Integer(allow_none=True)
     published_at = fields.DateTime(format="iso", allow_none=True)
+    published_on = fields.Date(allow_none=True, metadata={
+        "description": "The federation's calendar date of `published_at` (its time zone)."})
     reviewed_on = fields.Date(allow_none=True)
     stale = fields.Boolean(metadata={"description": "Reviewed more than 12 months ago (R5)."})
+    review_cycle_months = fields.Integer(allow_none=True, metadata={
+        "description": "The library's own review cycle, when it states one."})
+    review_due_on = fields.Date(allow_none=True, metadata={
+        "description": "The next review by the library's own cycle."})
+    review_overdue = fields.Boolean(metadata={
+        "description": "Past the review its own cycle calls for (the 12-month flag is "
+                       "`stale`)."})
     participates = fields.Boolean(allow_none=True)
     items_at_a_time = fields.Integer(allow_none=True)
     lends_formats = fields.List(fields.String())
-    nonresident_cards = fields.Boolean(allow_none=True)
+    nonresident_cards = fields.Boolean(allow_none=True, metadata={
+        "description": "Sells nonresident cards today: a programme in effect (R18)."})
     nonresident_report_late = fields.Boolean(allow_none=True)
 
 
@@ -261,8 +425,13 @@ class DirectoryQuerySchema(PageQuerySchema):
     lends_format = fields.String(load_default=None, validate=validate.OneOf(rules.FORMATS),
                                  metadata={"description": "Lends this format to reciprocal "
                                                           "borrowers."})
-    nonresident_cards = fields.Boolean(load_default=None)
+    nonresident_cards = fields.Boolean(load_default=None, metadata={
+        "description": "Sells nonresident cards today (a programme in effect, R18), or not."})
     stale = fields.Boolean(load_default=None)
+    status = fields.String(load_default=None, validate=validate.OneOf(
+        ["current", "stale", "not_published", "not_published_or_stale"]), metadata={
+        "description": "current: reviewed in the last 12 months; stale: not (R5); "
+                       "not_published: no policy yet; not_published_or_stale: either."})
 
 
 class EntryPageSchema(PageSchema):
@@ -310,6 +479,17 @@ class DirectoryQuestionSchema(Schema):
                            metadata={"description": VOCABULARY_DOC})
 
 
+class IllAnswerSchema(Schema):
+    """Whether the patron's own library can get the format from this one by ILL."""
+
+    lends = fields.String(metadata={"enum": [*rules.LENDING, "not_stated"]})
+    groups = fields.List(fields.Nested(GroupSchema))
+    loan_days = fields.Integer(allow_none=True)
+    renewals = fields.Integer(allow_none=True)
+    contact = fields.Dict(allow_none=True)
+    answer = fields.String()
+
+
 class DirectoryAnswerSchema(Schema):
     """The answer in plain words, with the structured facts behind it."""
 
@@ -323,6 +503,9 @@ class DirectoryAnswerSchema(Schema):
     loan_days = fields.Integer(allow_none=True)
     renewals = fields.Integer(allow_none=True)
     conditions = fields.List(fields.String())
-    answer = fields.String()
+    answer = fields.String(metadata={"description": "In person, with a home card (reciprocal "
+                                                    "borrowing)."})
+    interlibrary_loan = fields.Nested(IllAnswerSchema, allow_none=True, metadata={
+        "description": "Through the patron's own library, by interlibrary loan."})
     reviewed_on = fields.Date(allow_none=True)
     stale = fields.Boolean()

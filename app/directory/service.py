@@ -6,19 +6,20 @@ Reads need no key and show only what a directory reader may see: never patron da
 """
 
 from datetime import UTC, date, datetime, time
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import and_, delete, func, not_, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from app.auth import Caller
-from app.directory import rules
+from app.directory import rules, versions, wording
 from app.directory.models import DirectoryEntry, DirectoryFormat, PolicyVersion
 from app.errors import BadRequestError, ConflictError, ForbiddenError, NotFoundError, RuleError
 from app.events.service import record
 from app.extensions import db
 from app.ids import new_id
-from app.libraries.models import Library
+from app.libraries.models import CardPrefix, Library
 from app.pagination import decode_cursor, encode_cursor
 from app.timestamps import UTCDateTime, utcnow
 
@@ -34,11 +35,17 @@ def _library(code: str, *, active_only: bool = False) -> Library:
     return library
 
 
-def other_libraries(library_id: int | None) -> dict[str, str]:
-    """Every other member library, code -> name: what a policy may not name (R3)."""
-    rows = db.session.execute(select(Library.code, Library.name).where(
-        Library.id != (library_id or -1))).all()
-    return {code.upper(): name for code, name in rows}
+def member_terms() -> rules.MemberIndex:
+    """Every member's name, city and card prefixes: what a policy may not name of another
+    member (R3). The publishing library is in it too, so its own words are known as its own."""
+    prefixes: dict[int, list[str]] = {}
+    for library_id, prefix in db.session.execute(select(CardPrefix.library_id,
+                                                        CardPrefix.prefix)):
+        prefixes.setdefault(library_id, []).append(prefix)
+    rows = db.session.execute(select(Library.id, Library.code, Library.name, Library.city))
+    return rules.MemberIndex({code: {"name": name, "city": city,
+                                     "prefixes": prefixes.get(library_id, [])}
+                              for library_id, code, name, city in rows})
 
 
 def publish_policy(code: str, policy: dict, caller: Caller, today: date) -> dict:
@@ -47,7 +54,7 @@ def publish_policy(code: str, policy: dict, caller: Caller, today: date) -> dict
     if not caller.is_admin and caller.library_id != library.id:
         raise ForbiddenError("A library may publish only its own policy.",
                              code="not_your_library")
-    others = other_libraries(library.id)
+    others = member_terms()
     try:
         result = publish(library, policy, today, others)
         db.session.commit()
@@ -62,11 +69,17 @@ def publish_policy(code: str, policy: dict, caller: Caller, today: date) -> dict
     return result
 
 
-def publish(library: Library, policy: dict, today: date, others: dict[str, str]) -> dict:
-    """Validate and write a version and entry in the caller's transaction (no commit)."""
+def publish(library: Library, policy: dict, today: date, others) -> dict:
+    """Validate and write a version and entry in the caller's transaction (no commit).
+
+    `others`: the members a policy may not name (`member_terms()`, R3).
+    """
+    entry = db.session.get(DirectoryEntry, library.id)
+    notices = _record_report_day(policy.get("nonresident_cards"), entry, today)
     verdict = rules.validate_policy(policy, library_type=library.type,
                                     membership=library.membership, others=others,
-                                    own_code=library.code)
+                                    own_code=library.code, today=today)
+    verdict.warnings.extend(notices)
     if verdict.errors:
         rules_cited = sorted({message.split(":")[0] for message in verdict.errors.values()
                               if message.startswith("R")})
@@ -74,9 +87,8 @@ def publish(library: Library, policy: dict, today: date, others: dict[str, str])
                         + (f" ({', '.join(rules_cited)})" if rules_cited else "")
                         + f": {', '.join(sorted(verdict.errors))}.",
                         code="policy_invalid", errors=verdict.errors)
-    document = rules.canonical(policy)
-    digest = rules.policy_hash(document)
-    entry = db.session.get(DirectoryEntry, library.id)
+    document = versions.canonical(policy)
+    digest = versions.policy_hash(document)
     cards = policy.get("nonresident_cards")
     late = bool(cards) and rules.report_is_late(cards["board_decision_on"], cards["reported_on"])
     if entry is not None and entry.policy_hash == digest:
@@ -100,8 +112,11 @@ def publish(library: Library, policy: dict, today: date, others: dict[str, str])
     entry.participates = borrowing["participates"]
     entry.items_at_a_time = borrowing.get("items_at_a_time") if entry.participates else None
     entry.nonresident_cards = cards["participates"] if cards else None
+    entry.nonresident_from = cards.get("effective_from") if cards else None
+    entry.nonresident_until = cards.get("effective_until") if cards else None
     entry.nonresident_report_late = late
-    entry.processing_fee_cents = lost.get("processing_fee_cents")
+    entry.processing_fee_cents = rules.processing_fee_cap(lost)
+    entry.review_cycle_months = policy.get("review_cycle_months")
     db.session.flush()
     if replacing:
         db.session.execute(delete(DirectoryFormat).where(
@@ -114,6 +129,27 @@ def publish(library: Library, policy: dict, today: date, others: dict[str, str])
                       today=today)
 
 
+def _record_report_day(cards: dict | None, entry: DirectoryEntry | None,
+                       today: date) -> list[dict]:
+    """R18: the report date is the day the directory received the decision, whatever the
+    member wrote. The same decision published again keeps the day it first arrived."""
+    if not cards:
+        return []
+    sent = cards.get("reported_on")
+    received = today
+    if entry is not None:
+        current = (db.session.get(PolicyVersion, entry.version_id).policy
+                   .get("nonresident_cards") or {})
+        if current.get("board_decision_on") == cards["board_decision_on"].isoformat():
+            received = date.fromisoformat(current["reported_on"])
+    cards["reported_on"] = received
+    if sent is None or sent == received:
+        return []
+    return [{"code": "nonresident_reported_on_recorded", "path": "nonresident_cards.reported_on",
+             "message": f"R18: the report date is the day the directory received the "
+                        f"decision, {received}, not {sent} as sent."}]
+
+
 def _published(library, version, *, changed, late, warnings, today) -> dict:
     """The answer to a publish."""
     return {"code": library.code, "version": version.version, "changed": changed,
@@ -123,7 +159,9 @@ def _published(library, version, *, changed, late, warnings, today) -> dict:
 
 
 def processing_fee_cap(library_id: int) -> int | None:
-    """The ILL processing fee for lost materials the library published (None: none published)."""
+    """The most a bill from this library may charge as a processing fee for a lost item: its
+    published fixed fee, 0 if it published none, None if it published an unstated fee that
+    "may apply" or no policy at all (R5, R10)."""
     return db.session.execute(select(DirectoryEntry.processing_fee_cents).where(
         DirectoryEntry.library_id == library_id)).scalar_one_or_none()
 
@@ -152,7 +190,24 @@ def _filtered(filters: dict, today: date):
         query = query.where(Library.id.in_(select(DirectoryFormat.library_id).where(
             DirectoryFormat.format == filters["lends_format"])))
     if filters.get("nonresident_cards") is not None:
-        query = query.where(DirectoryEntry.nonresident_cards.is_(filters["nonresident_cards"]))
+        # R18: a programme counts only while it is in effect today.
+        in_effect = and_(DirectoryEntry.nonresident_cards.is_(True),
+                         or_(DirectoryEntry.nonresident_from.is_(None),
+                             DirectoryEntry.nonresident_from <= today),
+                         or_(DirectoryEntry.nonresident_until.is_(None),
+                             DirectoryEntry.nonresident_until >= today))
+        query = query.where(in_effect if filters["nonresident_cards"]
+                            else and_(DirectoryEntry.library_id.is_not(None), not_(in_effect)))
+    status = filters.get("status")
+    if status == "not_published":
+        query = query.where(DirectoryEntry.library_id.is_(None))
+    elif status == "not_published_or_stale":
+        query = query.where(or_(DirectoryEntry.library_id.is_(None),
+                                DirectoryEntry.reviewed_on < rules.stale_cutoff(today)))
+    elif status == "stale":
+        query = query.where(DirectoryEntry.reviewed_on < rules.stale_cutoff(today))
+    elif status == "current":
+        query = query.where(DirectoryEntry.reviewed_on >= rules.stale_cutoff(today))
     if filters.get("stale") is not None:
         cutoff = rules.stale_cutoff(today)
         query = query.where(DirectoryEntry.reviewed_on < cutoff if filters["stale"]
@@ -171,11 +226,28 @@ def _formats(library_ids: list[int]) -> dict[int, list[str]]:
             for key, names in found.items()}
 
 
+def map_url(library: Library) -> str | None:
+    """A map of the library's street address (OpenStreetMap's search), when it has one."""
+    parts = [part for part in (library.street, library.city, library.zip) if part]
+    if not library.street or not parts:
+        return None
+    return "https://www.openstreetmap.org/search?" + urlencode({"query": ", ".join(parts)})
+
+
 def _entry(library: Library, entry: DirectoryEntry | None, formats: list[str],
-           today: date) -> dict:
-    """A library as the directory lists it."""
+           today: date, zone: str = "UTC") -> dict:
+    """A library as the directory lists it; dates shown are the federation's (`zone`)."""
     published = entry is not None
+    due = rules.review_due(entry.reviewed_on, entry.review_cycle_months) if published else None
     return {
+        "address": {"street": library.street, "city": library.city, "zip": library.zip,
+                    "county": library.county},
+        "map_url": map_url(library),
+        "published_on": (entry.published_at.astimezone(ZoneInfo(zone)).date()
+                         if published else None),
+        "review_cycle_months": entry.review_cycle_months if published else None,
+        "review_due_on": due,
+        "review_overdue": bool(due and due < today),
         "code": library.code, "name": library.name, "type": library.type,
         "city": library.city, "county": library.county, "system": library.system,
         "contact": library.contact, "published": published,
@@ -186,13 +258,15 @@ def _entry(library: Library, entry: DirectoryEntry | None, formats: list[str],
         "participates": entry.participates if published else None,
         "items_at_a_time": entry.items_at_a_time if published else None,
         "lends_formats": formats,
-        "nonresident_cards": entry.nonresident_cards if published else None,
+        "nonresident_cards": rules.nonresident_in_effect(
+            {"participates": entry.nonresident_cards, "effective_from": entry.nonresident_from,
+             "effective_until": entry.nonresident_until}, today) if published else None,
         "nonresident_report_late": entry.nonresident_report_late if published else None,
     }
 
 
 def list_entries(filters: dict, today: date, *, limit: int | None = None,
-                 cursor: str | None = None, page_size: int = 50) -> dict:
+                 cursor: str | None = None, page_size: int = 50, zone: str = "UTC") -> dict:
     """A page of the directory by library code, with the number of matches in all pages."""
     limit = min(limit or page_size, 500)
     query = _filtered(filters, today)
@@ -202,13 +276,13 @@ def list_entries(filters: dict, today: date, *, limit: int | None = None,
     rows = db.session.execute(query.order_by(Library.code).limit(limit + 1)).all()
     page = rows[:limit]
     formats = _formats([library.id for library, _ in page])
-    items = [_entry(library, entry, formats.get(library.id, []), today)
+    items = [_entry(library, entry, formats.get(library.id, []), today, zone)
              for library, entry in page]
     next_cursor = encode_cursor(page[-1][0].code) if len(rows) > limit else None
     return {"items": items, "next_cursor": next_cursor, "total": total}
 
 
-def iter_entries(filters: dict, today: date, batch: int = 500):
+def iter_entries(filters: dict, today: date, batch: int = 500, zone: str = "UTC"):
     """Every matching entry with its policy, by code, read in batches (for the CSV)."""
     after = None
     while True:
@@ -223,7 +297,7 @@ def iter_entries(filters: dict, today: date, batch: int = 500):
         policies = dict(db.session.execute(select(PolicyVersion.id, PolicyVersion.policy).where(
             PolicyVersion.id.in_(version_ids))).all()) if version_ids else {}
         for library, entry in rows:
-            item = _entry(library, entry, formats.get(library.id, []), today)
+            item = _entry(library, entry, formats.get(library.id, []), today, zone)
             item["policy"] = policies.get(entry.version_id) if entry else None
             yield item
         after = rows[-1][0].code
@@ -242,10 +316,10 @@ def entry_detail(code: str, today: date, zone: str) -> dict:
     library = _library(code, active_only=True)
     entry = db.session.get(DirectoryEntry, library.id)
     formats = _formats([library.id]).get(library.id, [])
-    detail = _entry(library, entry, formats, today)
+    detail = _entry(library, entry, formats, today, zone)
     policy = db.session.get(PolicyVersion, entry.version_id).policy if entry else None
     detail["policy"] = policy
-    detail["summary"] = rules.summarize(policy) if policy else {}
+    detail["summary"] = wording.summarize(policy, today) if policy else {}
     # The stale flag flips overnight with no write: the moment it did counts as a change too.
     detail["last_modified"] = max(filter(None, [
         library.updated_at, entry.published_at if entry else None,
@@ -275,7 +349,7 @@ def history(code: str, *, limit: int | None = None, cursor: str | None = None) -
                 PolicyVersion.version == version.version - 1)).scalar_one()
         items.append({"version": version.version, "published_at": version.published_at,
                       "reviewed_on": version.reviewed_on,
-                      "changes": rules.diff(previous.policy, version.policy) if previous
+                      "changes": versions.diff(previous.policy, version.policy) if previous
                       else []})
     next_cursor = encode_cursor(str(rows[limit - 1].version)) if len(rows) > limit else None
     return {"code": library.code, "items": items, "next_cursor": next_cursor,
@@ -298,7 +372,7 @@ def _last_publish(library: Library) -> datetime:
 def answer(code: str, term: str, today: date, zone: str) -> dict:
     """A visitor's question about one format, answered from the published policy."""
     detail = entry_detail(code, today, zone)
-    result = rules.answer_question(detail["policy"], term, detail["name"])
+    result = wording.answer_question(detail["policy"], term, detail["name"])
     result.update(code=detail["code"], name=detail["name"], reviewed_on=detail["reviewed_on"],
                   stale=detail["stale"], last_modified=detail["last_modified"])
     if detail["stale"]:

@@ -20,6 +20,7 @@ from app.libraries.models import Library
 from app.ncip import messages, rules
 from app.ncip.messages import LookupUserRequest, NcipProblem
 from app.patrons.rules import InvalidCardNumber, normalize_card
+from app.ratelimit import key_identity
 from app.verification.doors import verify_at_door
 
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,15}\Z")
@@ -34,8 +35,10 @@ class Answer:
     headers: dict
 
 
-def _authenticate(authorization: str | None, request: LookupUserRequest | None) -> Caller:
-    """The calling library, from the Authorization header or FromAgencyAuthentication."""
+def _authenticate(authorization: str | None, request: LookupUserRequest | None
+                  ) -> tuple[Caller, str]:
+    """The calling library, from the Authorization header or FromAgencyAuthentication, and
+    the verification bucket its key counts in (the JSON route's, app/ratelimit.py)."""
     where = "Authorization"
     header = authorization
     if not header and request is not None and request.agency_key:
@@ -51,7 +54,7 @@ def _authenticate(authorization: str | None, request: LookupUserRequest | None) 
         raise NcipProblem("Unauthorized Service For Agency", rules.GENERAL,
                           "Only a member library's key may look up patrons.", element=where,
                           status=403)
-    return caller
+    return caller, key_identity("verify", header.partition(" ")[2].strip() or header)
 
 
 def _home_code(request: LookupUserRequest) -> str | None:
@@ -74,13 +77,13 @@ def lookup_user(body: bytes, authorization: str | None) -> Answer:
         caller = _authenticate(authorization, None) if authorization else None
         request = messages.read_lookup_user(messages.parse(body))
         service = "LookupUserResponse"
-        return _answer(caller or _authenticate(None, request), request)
+        return _answer(*(caller or _authenticate(None, request)), request)
     except NcipProblem as problem:
         return Answer(problem.status, messages.problem_message(problem, request, service),
                       problem.headers)
 
 
-def _answer(caller: Caller, request: LookupUserRequest) -> Answer:
+def _answer(caller: Caller, limit_identity: str, request: LookupUserRequest) -> Answer:
     """Verify the card and put the decision into NCIP's words."""
     if request.secret_input:
         # The federation holds no PINs or passwords (R16): it cannot check one, and answering
@@ -103,7 +106,7 @@ def _answer(caller: Caller, request: LookupUserRequest) -> Answer:
         raise NcipProblem("Unknown User", rules.LOOKUP_USER, f"Not a card number: {error}",
                           element=request.card_element) from None
     try:
-        result = verify_at_door(caller.key_id, caller.library_id, request.card,
+        result = verify_at_door(limit_identity, caller.library_id, request.card,
                                 _home_code(request))
     except RateLimitedError as error:
         raise NcipProblem("Temporary Processing Failure", rules.GENERAL, error.detail,

@@ -111,8 +111,8 @@ class SipCaller:
 
     @property
     def limiter_key(self) -> str:
-        """The account's bucket in the verification rate limiter."""
-        return f"sip:{self.account_id}"
+        """The account's bucket in the verification rate limit (app/ratelimit.py)."""
+        return f"verify:sip:{self.account_id}"
 
 
 _LOGIN_QUERY = (select(SipAccount.id, SipAccount.password_hash, Library.id.label("library_id"),

@@ -1,26 +1,29 @@
 """Verification for the protocol front doors (NCIP, SIP2): the JSON route's path, in one place.
 
-Both doors call `verify_at_door`, which takes a token from the same per-key limiter as
-`POST /api/v1/verifications` and then runs the same `service.verify_card` with the same
-arguments: the same rules, the same traffic counting (R19), the same rate limit. When the
-limiter changes, this function is the one place the doors follow it.
+Both doors call `verify_at_door`, which counts the request in the verification bucket of
+`POST /api/v1/verifications` (app/ratelimit.py: the same key's bucket for NCIP, a SIP
+account's own for SIP2) and then runs the same `service.verify_card` with the same arguments:
+the same rules, the same traffic counting (R19), the same rate limit.
 """
 
 from flask import current_app
 
 from app.errors import RateLimitedError
+from app.ratelimit import charge
 from app.timestamps import today_in, utcnow
 from app.verification import service
-from app.verification.ratelimit import retry_after
 
 
-def verify_at_door(key_id: str, lending_library_id: int, card_number: str,
+def verify_at_door(limit_identity: str, lending_library_id: int, card_number: str,
                    home_code: str | None) -> service.Verification:
-    """Verify a card as the JSON route does; RateLimitedError past the key's limit."""
-    wait = current_app.extensions["reciprocity.verify_limiter"].acquire(key_id)
+    """Verify a card as the JSON route does; RateLimitedError past the caller's limit.
+
+    `limit_identity`: the bucket to count in (`app.ratelimit.key_identity("verify", key)`).
+    """
+    wait = charge(limit_identity)
     if wait:
         raise RateLimitedError("Too many verifications with this key; try again shortly.",
-                               headers={"Retry-After": retry_after(wait)})
+                               headers={"Retry-After": str(wait)})
     now = utcnow()
     return service.verify_card(
         lending_library_id, card_number, home_code, None,

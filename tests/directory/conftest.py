@@ -27,9 +27,10 @@ BASE_POLICY = {
         "photocopy": {"provided": True, "charge_cents_per_page": 10},
     },
     "services": [{"service": "computers", "offered": True, "limits": "One hour a day."}],
+    # Dates filled in by policy(): a programme in effect today, decided and reported in time.
     "nonresident_cards": {"participates": True, "fee_formula": "Tax rate times home value.",
-                          "effective_from": "2026-07-01", "effective_until": "2027-06-30",
-                          "board_decision_on": "2026-05-10", "reported_on": "2026-05-20"},
+                          "effective_from": None, "effective_until": None,
+                          "board_decision_on": None, "reported_on": None},
 }
 
 
@@ -37,6 +38,9 @@ def policy(**changes) -> dict:
     """A valid policy, reviewed 10 days ago, with dotted-path changes: policy(**{"a.b": 1})."""
     document = copy.deepcopy(BASE_POLICY)
     document["reviewed_on"] = days_ago(10).isoformat()
+    document["nonresident_cards"].update(
+        effective_from=days_ago(150).isoformat(), effective_until=days_ago(-215).isoformat(),
+        board_decision_on=days_ago(20).isoformat(), reported_on=days_ago(0).isoformat())
     for path, value in changes.items():
         target = document
         *parents, last = path.split("__") if "__" in path else path.split(".")

@@ -48,3 +48,23 @@ def test_a_bill_may_not_charge_more_than_the_published_processing_fee(directory,
     directory.published("IL0003", policy(**{"interlibrary_loan.lost_materials": {
         "processing_fee_cents": 100}}))
     assert bill(directory, 450).status_code == 201
+
+
+def test_no_published_fee_allows_none_and_an_unstated_fee_is_itemised(directory, app):
+    """A policy saying no processing fee is charged caps bills at 0; one saying a fee "may
+    apply" with no amount lets the bill itemise it (the home library may dispute it)."""
+    directory.published("IL0002", policy(**{"interlibrary_loan.lost_materials": {
+        "methods": ["replacement_copy", "list_price_or_equivalent_title"],
+        "processing_fee": "none"}}))
+    refused = assert_problem(bill(directory, 1), 422, "processing_fee_above_published")
+    assert "publishes no processing fee" in refused["errors"]["items.0.processing_fee_cents"]
+    assert refused["published_fee_cents"] == 0
+    assert bill(directory, None).status_code == 201
+    directory.published("IL0002", policy(**{"interlibrary_loan.lost_materials": {
+        "methods": ["replacement_copy", "list_price_or_equivalent_title"],
+        "processing_fee": "unstated"}}))
+    itemised = bill(directory, 750)
+    assert itemised.status_code == 201
+    item = itemised.get_json()["items"][0]
+    assert item["processing_fee_cents"] == 750 and item["list_price_cents"] == 1800
+    assert bills(app) == 2

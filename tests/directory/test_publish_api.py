@@ -126,7 +126,7 @@ def test_bad_input_is_a_clear_422_never_a_500_and_changes_nothing(directory, app
 def test_a_late_nonresident_report_is_accepted_and_shown_late(directory):
     """R18: more than 30 days after the board's decision: 201 with a warning, flagged late."""
     late = policy(**{"nonresident_cards.board_decision_on": days_ago(90).isoformat(),
-                     "nonresident_cards.reported_on": days_ago(20).isoformat()})
+                     "nonresident_cards.reported_on": None})
     response = directory.publish("IL0001", late)
     assert response.status_code == 201
     body = response.get_json()
@@ -138,3 +138,79 @@ def test_a_late_nonresident_report_is_accepted_and_shown_late(directory):
     assert any("late" in line for line in entry["summary"]["nonresident_cards"])
     on_time = directory.published("IL0002", policy())
     assert on_time["nonresident_report_late"] is False
+
+
+def test_r5_the_ill_part_must_say_whom_to_reach_what_a_loss_costs_formats_and_copies(
+        directory, app):
+    """R5: an ILL contact that reaches a person (phone or email), the reimbursement for lost
+    materials, formats lent and not lent, and the photocopy policy are all required."""
+    cases = {
+        "interlibrary_loan.contact": policy(**{"interlibrary_loan.contact": {"name": ""}}),
+        "interlibrary_loan.lost_materials": policy(**{"interlibrary_loan.lost_materials": None}),
+        "interlibrary_loan.formats_lent": policy(**{"interlibrary_loan.formats_lent": []}),
+        "interlibrary_loan.formats_not_lent": policy(**{
+            "interlibrary_loan.formats_not_lent": []}),
+        "interlibrary_loan.photocopy": policy(**{"interlibrary_loan.photocopy": None}),
+    }
+    cases["interlibrary_loan.contact"]["interlibrary_loan"]["contact"] = {"name": "ILL desk"}
+    for path, body in cases.items():
+        problem = assert_problem(directory.publish("IL0001", body), 422, "policy_invalid")
+        assert set(problem["errors"]) == {path}, problem
+        assert problem["errors"][path].startswith("R5:"), problem
+    assert versions(app) == 0
+
+
+def test_r5_a_review_date_after_today_is_refused(directory, app):
+    """R5: a policy reviewed "tomorrow" would stay fresh for ever; today is accepted."""
+    tomorrow = days_ago(-1).isoformat()
+    problem = assert_problem(directory.publish("IL0001", policy(reviewed_on=tomorrow)), 422,
+                             "policy_invalid")
+    assert problem["errors"]["reviewed_on"].startswith("R5:"), problem
+    assert versions(app) == 0
+    assert directory.publish("IL0001", policy(reviewed_on=days_ago(0).isoformat())
+                             ).status_code == 201
+
+
+def test_r18_the_report_date_is_the_day_the_directory_received_it(directory):
+    """R18: a member cannot backdate its report: `reported_on` is the day of the publish, and
+    publishing the same decision again later keeps the day it was first received."""
+    backdated = policy(**{"nonresident_cards.board_decision_on": days_ago(90).isoformat(),
+                          "nonresident_cards.reported_on": days_ago(80).isoformat()})
+    body = directory.published("IL0001", backdated)
+    assert body["policy"]["nonresident_cards"]["reported_on"] == days_ago(0).isoformat()
+    assert body["nonresident_report_late"] is True
+    assert "nonresident_report_late" in [w["code"] for w in body["warnings"]]
+    again = directory.published("IL0001", backdated)
+    assert again["changed"] is False
+    entry = directory.get("/IL0001").get_json()
+    assert entry["policy"]["nonresident_cards"]["reported_on"] == days_ago(0).isoformat()
+    assert entry["nonresident_report_late"] is True
+
+
+def test_r18_a_board_decision_after_today_is_refused(directory, app):
+    """R18: a decision dated in the future has not been taken."""
+    future = policy(**{"nonresident_cards.board_decision_on": "2030-05-01",
+                       "nonresident_cards.reported_on": "2030-05-02"})
+    problem = assert_problem(directory.publish("IL0001", future), 422, "policy_invalid")
+    assert problem["errors"]["nonresident_cards.board_decision_on"].startswith("R18:")
+    assert versions(app) == 0
+
+
+def test_r3_a_member_named_by_place_short_name_or_card_prefix_is_refused(directory, app):
+    """R3 from a third library's side: the ways round a full-name check are closed, and the
+    refusal says which words named which member."""
+    directory.admit("IL0029", name="Aurora Public Library", prefixes=["20029"],
+                    address={"city": "Aurora", "county": "Kane"})
+    for text, words in [("Patrons from Aurora may borrow two items.", "aurora"),
+                        ("Aurora PL patrons wait a week.", "aurora"),
+                        ("No DVDs for Aurora Public-Library cardholders.", "aurora"),
+                        ("Cards starting with 20029 register in person.", "20029")]:
+        body = policy(**{"reciprocal_borrowing.notes": text})
+        problem = assert_problem(directory.publish("IL0001", body), 422, "policy_invalid")
+        message = problem["errors"]["reciprocal_borrowing.notes"]
+        assert message.startswith("R3:") and "IL0029" in message and f'"{words}"' in message
+    assert versions(app) == 0
+    # The library itself may use its own name.
+    own = policy(**{"reciprocal_borrowing.notes": "Aurora Public Library welcomes you."})
+    own["nonresident_cards"] = None
+    assert directory.publish("IL0029", own).status_code == 201

@@ -248,3 +248,20 @@ def test_a_policy_turning_stale_overnight_moves_last_modified(directory, app):
         assert read(directory.client.get(path, headers={
             "If-None-Match": now.headers["ETag"],
             "If-Modified-Since": old_date})).status_code == 304, path
+
+
+def test_r18_only_programmes_in_effect_today_count_as_selling_nonresident_cards(directory):
+    """A programme that ended, or has not begun, is not listed among libraries selling
+    nonresident cards today; one in effect is."""
+    directory.published("IL0001", policy())
+    directory.published("IL0002", policy(**{
+        "nonresident_cards.board_decision_on": "2019-05-01",
+        "nonresident_cards.effective_from": "2019-07-01",
+        "nonresident_cards.effective_until": "2020-06-30"}))
+    directory.published("IL0003", policy(**{
+        "nonresident_cards.effective_from": days_ago(-30).isoformat(),
+        "nonresident_cards.effective_until": days_ago(-395).isoformat()}))
+    assert codes(directory.get("?nonresident_cards=true")) == ["IL0001"]
+    assert codes(directory.get("?nonresident_cards=false")) == ["IL0002", "IL0003"]
+    ended = directory.get("/IL0002").get_json()
+    assert ended["nonresident_cards"] is False

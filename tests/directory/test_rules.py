@@ -9,8 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.bills.schemas import FORMATS as BILL_FORMATS
-from app.directory import rules
+from app.directory import rules, versions, wording
 from app.directory.schemas import PolicySchema
+from tests.dates import days_ago
 from tests.directory.conftest import policy
 
 OTHERS = {"IL0029": "Aurora Public Library", "IL0368": "Naperville Public Library"}
@@ -28,7 +29,7 @@ def test_the_vocabulary_covers_every_bill_format_and_the_brief_s_collections():
     assert set(BILL_FORMATS) - {"other"} <= set(rules.FORMATS)
     for term in ("new_release", "dvd", "hotspot", "museum_pass", "reference"):
         assert term in rules.VOCABULARY
-    assert all(rules.label(term) for term in rules.VOCABULARY)
+    assert all(wording.label(term) for term in rules.VOCABULARY)
 
 
 def test_a_good_policy_passes():
@@ -108,6 +109,49 @@ def test_r3_free_text_may_not_name_a_member_library_by_code_or_name():
     assert check(policy(**{"interlibrary_loan.notes": "Our OCLC symbol is VVJ."})).errors == {}
 
 
+@pytest.mark.parametrize("text, words", [
+    ("Patrons from Aurora may borrow two DVDs.", "aurora"),
+    ("Aurora PL patrons wait a week.", "aurora"),
+    ("No hotspots for Aurora Public-Library cardholders.", "aurora"),
+    ("Nothing for ÁURORA's readers.", "aurora"),
+    ("Residents of Naperville Public Library wait a week.", "naperville"),
+])
+def test_r3_a_member_is_found_by_its_distinctive_name_however_it_is_written(text, words):
+    """R3: "Public Library", "PL" and the like are left out; case, accents and punctuation
+    are folded; the refusal says which words matched."""
+    errors = check(policy(**{"reciprocal_borrowing.notes": text})).errors
+    message = errors["reciprocal_borrowing.notes"]
+    assert message.startswith("R3:") and f'"{words}"' in message, message
+
+
+@pytest.mark.parametrize("text", [
+    "Our public library lends to every reciprocal borrower alike.",
+    "Auroral light shows are on the second floor.",
+    "Loans last three weeks; the PL desk is by the door.",
+])
+def test_r3_ordinary_words_and_parts_of_words_are_not_a_member_s_name(text):
+    assert check(policy(**{"reciprocal_borrowing.notes": text})).errors == {}
+
+
+def test_r3_a_member_is_found_by_its_card_prefix_and_its_city_when_the_city_is_its_name():
+    others = {"IL0029": {"name": "Aurora Public Library", "city": "Aurora",
+                         "prefixes": ["20029"]},
+              "IL0100": {"name": "Fountaindale Public Library District", "city": "Bolingbrook",
+                         "prefixes": ["21234"]}}
+    index = rules.MemberIndex(others)
+
+    def named(text):
+        return [(match["code"], match["words"]) for match in index.matches(text)]
+
+    assert named("Cards starting with 20029 may borrow one item.") == [("IL0029", "20029")]
+    assert named("Card 2002900000007 is welcome.") == [("IL0029", "2002900000007")]
+    assert named("Residents of Bolingbrook pay the nonresident fee.") == []
+    assert named("Fountaindale cardholders first.") == [("IL0100", "fountaindale")]
+    assert named("Since 2002, loans last 3 weeks.") == []
+    # A library may name itself: its own words are not another member's.
+    assert index.matches("Aurora cards only.", own_code="IL0029") == []
+
+
 def test_r3_the_schema_has_no_field_to_name_a_library():
     from marshmallow import ValidationError
 
@@ -128,8 +172,9 @@ def test_r18_a_report_more_than_30_days_after_the_decision_is_accepted_but_late(
 
 
 def test_r18_a_report_before_the_decision_or_dates_backwards_are_refused():
-    errors = check(policy(**{"nonresident_cards.reported_on": "2026-05-01",
-                             "nonresident_cards.effective_until": "2026-01-01"})).errors
+    errors = check(policy(**{"nonresident_cards.reported_on": days_ago(250).isoformat(),
+                             "nonresident_cards.effective_until": days_ago(400).isoformat()})
+                   ).errors
     assert set(errors) == {"nonresident_cards.reported_on", "nonresident_cards.effective_until"}
     assert all(message.startswith("R18:") for message in errors.values())
 
@@ -174,20 +219,21 @@ def test_the_same_policy_in_another_order_has_the_same_hash(rng: random.Random):
     rng.shuffle(second["reciprocal_borrowing"]["excluded_formats"])
     rng.shuffle(second["reciprocal_borrowing"]["format_limits"])
     rng.shuffle(second["interlibrary_loan"]["formats_lent"])
-    assert rules.policy_hash(rules.canonical(first)) == rules.policy_hash(rules.canonical(second))
+    assert versions.policy_hash(versions.canonical(first)) == versions.policy_hash(
+        versions.canonical(second))
     changed = copy.deepcopy(second)
     changed["reciprocal_borrowing"]["loan_days"] = 14
-    assert rules.policy_hash(rules.canonical(changed)) != rules.policy_hash(
-        rules.canonical(first))
+    assert versions.policy_hash(versions.canonical(changed)) != versions.policy_hash(
+        versions.canonical(first))
 
 
 def test_the_diff_names_each_changed_field_by_its_dotted_path():
-    before = rules.canonical(PolicySchema().load(policy()))
-    after = rules.canonical(PolicySchema().load(policy(**{
+    before = versions.canonical(PolicySchema().load(policy()))
+    after = versions.canonical(PolicySchema().load(policy(**{
         "reciprocal_borrowing.items_at_a_time": 3,
         "reciprocal_borrowing.excluded_formats": ["hotspot"],
         "fees": []})))
-    changes = {c["path"]: (c["before"], c["after"]) for c in rules.diff(before, after)}
+    changes = {c["path"]: (c["before"], c["after"]) for c in versions.diff(before, after)}
     assert changes["reciprocal_borrowing.items_at_a_time"] == (5, 3)
     assert changes["reciprocal_borrowing.excluded_formats"] == (["hotspot", "new_release"],
                                                                 ["hotspot"])
@@ -196,22 +242,73 @@ def test_the_diff_names_each_changed_field_by_its_dotted_path():
 
 
 def test_the_answer_to_a_visitor_uses_the_format_s_own_limit_then_the_overall_terms():
-    document = rules.canonical(PolicySchema().load(policy()))
-    dvd = rules.answer_question(document, "dvd", "Prairie")
+    document = versions.canonical(PolicySchema().load(policy()))
+    dvd = wording.answer_question(document, "dvd", "Prairie")
     assert dvd["may_borrow"] is True and (dvd["items_at_a_time"], dvd["loan_days"],
                                           dvd["renewals"]) == (2, 7, 0)
     assert dvd["answer"].startswith("Yes.") and "up to 2 at a time" in dvd["answer"]
-    book = rules.answer_question(document, "book", "Prairie")
+    book = wording.answer_question(document, "book", "Prairie")
     assert (book["items_at_a_time"], book["loan_days"], book["renewals"]) == (5, 21, 1)
-    hotspot = rules.answer_question(document, "hotspot", "Prairie")
+    hotspot = wording.answer_question(document, "hotspot", "Prairie")
     assert hotspot["may_borrow"] is False and hotspot["answer"].startswith("No.")
-    assert rules.answer_question(None, "dvd", "Prairie")["may_borrow"] is None
+    assert wording.answer_question(None, "dvd", "Prairie")["may_borrow"] is None
 
 
 def test_the_plain_words_name_request_methods_as_a_librarian_writes_them():
     """R5: the ILL summary reads "OCLC" and "the ALA request form", not the vocabulary's codes."""
-    document = rules.canonical(PolicySchema().load(policy(**{
+    document = versions.canonical(PolicySchema().load(policy(**{
         "interlibrary_loan.request_methods": ["oclc", "ala_form", "email"]})))
-    lines = rules.summarize(document)["interlibrary_loan"]
-    assert "Requests by: the ALA request form, email and OCLC." in lines  # sorted codes
-    assert set(rules.REQUEST_METHOD_LABELS) == set(rules.REQUEST_METHODS)
+    lines = wording.summarize(document)["interlibrary_loan"]
+    assert "Requests by: OCLC, the ALA request form and email." in lines  # vocabulary order
+    assert set(wording.REQUEST_METHOD_LABELS) == set(rules.REQUEST_METHODS)
+
+
+def test_r3_a_group_of_borrowers_may_not_be_a_member_library():
+    """A consortium, a type of library or a state is a group; a member library is not."""
+    named = policy(**{"interlibrary_loan.conditional_formats": [
+        {"format": "blu_ray", "lends": "groups_only",
+         "groups": [{"kind": "consortium", "name": "Naperville PL"}]}]})
+    errors = check(named).errors
+    assert errors["interlibrary_loan.conditional_formats.0.groups.0.name"].startswith("R3:")
+    fine = policy(**{"interlibrary_loan.conditional_formats": [
+        {"format": "blu_ray", "lends": "groups_only",
+         "groups": [{"kind": "consortium", "name": "RAILS"},
+                    {"kind": "library_type", "name": "academic_libraries"},
+                    {"kind": "state", "name": "IL"}]}]})
+    assert check(fine).errors == {}
+
+
+def test_r5_each_format_has_one_lending_term_and_groups_only_names_its_groups():
+    from marshmallow import ValidationError
+
+    twice = policy(**{"interlibrary_loan.conditional_formats": [
+        {"format": "dvd", "lends": "special_agreement"}]})  # dvd is also in formats_lent
+    assert check(twice).errors["interlibrary_loan.conditional_formats.0.format"].startswith(
+        "R5:")
+    with pytest.raises(ValidationError) as raised:
+        PolicySchema().load(policy(**{"interlibrary_loan.conditional_formats": [
+            {"format": "blu_ray", "lends": "groups_only", "groups": []}]}))
+    assert "groups" in raised.value.messages["interlibrary_loan"]["conditional_formats"][0]
+    with pytest.raises(ValidationError):
+        PolicySchema().load(policy(**{"interlibrary_loan.conditional_formats": [
+            {"format": "blu_ray", "lends": "groups_only",
+             "groups": [{"kind": "state", "name": "Illinois"}]}]}))
+
+
+@pytest.mark.parametrize("lost, error", [
+    ({"methods": ["list_price"], "processing_fee": "fixed"}, True),
+    ({"methods": ["list_price"], "processing_fee": "none", "processing_fee_cents": 300}, True),
+    ({"methods": ["replacement_copy", "by_agreement"], "processing_fee": "unstated"}, False),
+    ({"replacement": "replacement_copy", "processing_fee_cents": 300}, False),
+])
+def test_r5_a_processing_fee_is_stated_one_way(lost, error):
+    errors = check(policy(**{"interlibrary_loan.lost_materials": lost})).errors
+    assert ("interlibrary_loan.lost_materials.processing_fee_cents" in errors) is error
+
+
+def test_the_fee_cap_bills_use_follows_what_was_published():
+    assert rules.processing_fee_cap({"processing_fee": "fixed", "processing_fee_cents": 500}) \
+        == 500
+    assert rules.processing_fee_cap({"processing_fee": "none"}) == 0
+    assert rules.processing_fee_cap({"processing_fee": "unstated"}) is None
+    assert rules.processing_fee_cap(None) is None

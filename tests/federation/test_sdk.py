@@ -165,6 +165,33 @@ def test_publishing_and_reading_the_directory(members, live_server):
         history[0]["changes"]
     answer = reader.ask_directory(HOME, "book")
     assert answer["may_borrow"] is True and answer["items_at_a_time"] == 3
+    assert answer["interlibrary_loan"]["lends"] == "everyone"
+
+
+def test_conditional_lending_published_and_read_back_in_full(members, live_server):
+    """A DVD lent by ILL only to a consortium's members: the entry, the answer and the
+    streamed JSON Lines records all carry it, with the review cycle and the address."""
+    home, _ = members
+    document = policy(**{
+        "review_cycle_months": 24,
+        "interlibrary_loan.formats_lent": ["book"],
+        "interlibrary_loan.conditional_formats": [
+            {"format": "dvd", "lends": "groups_only",
+             "groups": [{"kind": "consortium", "name": "RAILS"}]}]})
+    assert home.publish_policy(HOME, document).changed is True
+    reader = Client(live_server, "rcp_none", timeout=5)
+    reader.session.headers.pop("Authorization")
+    entry = reader.directory_entry(HOME)
+    assert entry.review_cycle_months == 24 and entry.review_overdue is False
+    assert entry.published_on is not None and entry.participates is True
+    terms = entry.raw["policy"]["interlibrary_loan"]["conditional_formats"]
+    assert terms == [{"format": "dvd", "lends": "groups_only", "notes": None,
+                      "groups": [{"kind": "consortium", "name": "RAILS"}]}]
+    answer = reader.ask_directory(HOME, "dvd")["interlibrary_loan"]
+    assert answer["lends"] == "groups_only" and "members of RAILS" in answer["answer"]
+    records = list(reader.directory_records(q=HOME))
+    assert [record["code"] for record in records] == [HOME]
+    assert records[0]["policy"]["interlibrary_loan"]["conditional_formats"] == terms
 
 
 def quick(retries: int = 3) -> tuple[Client, list[float]]:

@@ -206,7 +206,7 @@ class TestRateLimit:
 
     @pytest.fixture
     def app_config(self):
-        return {"VERIFY_RATE_LIMIT": 3}
+        return {"VERIFY_RATE_LIMIT": 3, "RATELIMIT_ENABLED": True}
 
     def test_ncip_and_json_verification_share_the_keys_limit(self, fed):
         """Two JSON verifications and one lookup use the burst; the next lookup waits."""

@@ -177,7 +177,7 @@ class TestRateLimit:
     @pytest.fixture
     def app_config(self):
         return {"SIP2_HASH_TIME_COST": 1, "SIP2_HASH_MEMORY_KIB": 1024,
-                "VERIFY_RATE_LIMIT": 2}
+                "VERIFY_RATE_LIMIT": 2, "RATELIMIT_ENABLED": True}
 
     def test_the_verification_rate_limit_holds_for_a_sip_account(self, fed, port):
         """Two a minute here: the third patron question is refused, with the reason in AF."""
