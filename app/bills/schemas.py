@@ -6,12 +6,11 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from app.bills.models import BILL_STATES, ITEM_KINDS, PAYERS, RESOLUTION_TERMS
 from app.bills.rules import MAX_ITEM_CENTS, MAX_ITEMS
+from app.fields import FORMATS, StrictBoolean
 from app.libraries.schemas import CODE
 from app.pagination import PageQuerySchema, PageSchema
 from app.patrons.schemas import CardNumberField
 
-FORMATS = ("book", "large_print", "audiobook", "music_cd", "dvd", "blu_ray", "video_game",
-           "magazine", "equipment", "kit", "other")
 REASON = validate.Length(min=1, max=2000)
 _PERIOD = re.compile(r"^([0-9]{4})-Q([1-4])\Z")
 
@@ -29,15 +28,6 @@ class Cents(fields.Integer):
             raise ValidationError("Give a whole number of cents (1250 for $12.50), not "
                                   f"{type(value).__name__}.")
         return super()._deserialize(value, attr, data, **kwargs)
-
-
-class StrictBoolean(fields.Boolean):
-    """JSON true or false only: "yes", 1 and "false" are questions, not answers."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, bool):
-            raise ValidationError("Give true or false.")
-        return value
 
 
 class BillItemInSchema(Schema):
@@ -144,10 +134,9 @@ class BillSchema(Schema):
     issuer = fields.Function(lambda b: b.issuer.code)
     home_library = fields.Function(lambda b: b.home.code)
     card_last4 = fields.String()
-    # R16: the issuer learns nothing of the home library's records; the service marks who views.
-    patron_id = fields.Function(
-        lambda b: b.patron_id if getattr(b, "viewer_id", None) == b.home_library_id else None,
-        metadata={"description": "The home library's own patron id; shown to it only."})
+    # R16: the issuer learns nothing of the home library's records (the service leaves it out).
+    patron_id = fields.String(allow_none=True, metadata={
+        "description": "The home library's own patron id; shown to it only."})
     infraction_date = fields.Date()
     sent_on = fields.Date()
     deadline = fields.Date(metadata={"description": "The last day the bill could be sent (R9)."})

@@ -14,24 +14,19 @@ from sqlalchemy.exc import IntegrityError
 from app.auth import Caller
 from app.directory import rules
 from app.directory.models import DirectoryEntry, DirectoryFormat, PolicyVersion
-from app.errors import BadRequestError, ConflictError, ForbiddenError, NotFoundError, RuleError
+from app.errors import BadRequestError, ConflictError, ForbiddenError, RuleError
 from app.events.service import record
 from app.extensions import db
 from app.ids import new_id
 from app.libraries.models import Library
+from app.libraries.service import member_by_code
 from app.pagination import decode_cursor, encode_cursor
 from app.timestamps import UTCDateTime, utcnow
 
 
 def _library(code: str, *, active_only: bool = False) -> Library:
     """The library with this code, or 404 (inactive ones too, for readers)."""
-    query = select(Library).where(Library.code == code)
-    if active_only:
-        query = query.where(Library.active.is_(True))
-    library = db.session.execute(query).scalar_one_or_none()
-    if library is None:
-        raise NotFoundError(f"No member library has the code {code}.", code="library_not_found")
-    return library
+    return member_by_code(code, active_only=active_only)
 
 
 def other_libraries(library_id: int | None) -> dict[str, str]:

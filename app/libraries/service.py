@@ -7,6 +7,7 @@ from app.auth import Caller, issue_key
 from app.errors import ConflictError, ForbiddenError, NotFoundError, RuleError
 from app.extensions import db
 from app.libraries.models import ApiKey, CardPrefix, Library
+from app.libraries.rules import must_participate
 from app.pagination import paginate
 from app.timestamps import utcnow
 
@@ -14,20 +15,31 @@ from app.timestamps import utcnow
 SELF_SERVICE_FIELDS = {"contact", "card_prefixes"}
 
 
-def must_participate(type_: str, membership: str) -> bool:
-    """R1: every full-member public library takes part in reciprocal borrowing."""
-    return type_ == "public" and membership == "full"
+def member_by_code(code: str, *, field: str | None = None, active_only: bool = False) -> Library:
+    """The member library with this code.
 
-
-def get_library(code: str) -> Library:
-    """The library with this code, or 404."""
-    library = db.session.execute(select(Library).where(Library.code == code)).scalar_one_or_none()
+    Unknown: 404 `library_not_found` when the code is the resource asked for (in the path),
+    422 `unknown_home_library` naming `field` when a request body named it.
+    """
+    query = select(Library).where(Library.code == code)
+    if active_only:
+        query = query.where(Library.active.is_(True))
+    library = db.session.execute(query).scalar_one_or_none()
     if library is None:
-        raise NotFoundError(f"No member library has the code {code}.", code="library_not_found")
+        detail = f"No member library has the code {code}."
+        if field:
+            raise RuleError(detail, code="unknown_home_library",
+                            errors={field: "Not a member library's code."})
+        raise NotFoundError(detail, code="library_not_found")
     return library
 
 
-def list_libraries(*, limit=None, cursor=None, active=None, type=None, system=None) -> dict:
+def get_library(code: str) -> Library:
+    """Show a member library (the route's use case), or 404."""
+    return member_by_code(code)
+
+
+def list_libraries(*, limit: int, cursor=None, active=None, type=None, system=None) -> dict:
     """A page of member libraries, by code."""
     query = select(Library)
     if active is not None:
@@ -113,7 +125,7 @@ def admit_library(data: dict) -> Library:
 
 def update_library(code: str, data: dict, caller: Caller) -> Library:
     """Change a library: the office any field, the library itself its contact and prefixes."""
-    library = get_library(code)
+    library = member_by_code(code)
     if not caller.is_admin:
         if caller.library_id != library.id:
             raise ForbiddenError("A library may change only its own record.",
@@ -136,7 +148,7 @@ def update_library(code: str, data: dict, caller: Caller) -> Library:
 
 def issue_library_key(code: str, label: str | None) -> tuple[ApiKey, str]:
     """Issue a key for a member library (federation office)."""
-    library = get_library(code)
+    library = member_by_code(code)
     record, key = issue_key(library, label)
     db.session.commit()
     return record, key
@@ -151,14 +163,14 @@ def issue_admin_key(label: str | None) -> tuple[ApiKey, str]:
 
 def list_keys(code: str) -> list[ApiKey]:
     """A library's keys, newest first, never the keys themselves."""
-    library = get_library(code)
+    library = member_by_code(code)
     return db.session.execute(select(ApiKey).where(ApiKey.library_id == library.id)
                               .order_by(ApiKey.created_at.desc())).scalars().all()
 
 
 def revoke_key(code: str, key_id: str) -> None:
     """Revoke a library's key; it stops working at once. Revoking twice changes nothing."""
-    library = get_library(code)
+    library = member_by_code(code)
     record = db.session.execute(select(ApiKey).where(
         ApiKey.id == key_id, ApiKey.library_id == library.id)).scalar_one_or_none()
     if record is None:

@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 
 from app.auth import requires
 from app.errors import DomainError, RuleError
+from app.pagination import paged
 from app.patrons import service
 from app.patrons.roster import MEDIA_TYPES, READERS, RosterFormatError
 from app.patrons.schemas import (
@@ -47,7 +48,7 @@ class Patrons(MethodView):
     @blp.response(200, PatronPageSchema)
     def get(self, query, caller):
         """List your own patrons."""
-        return service.list_patrons(caller.library_id, **query)
+        return service.list_patrons(caller.library_id, **paged(query, current_app.config))
 
     @requires("member")
     @blp.arguments(PatronUpsertSchema())

@@ -22,6 +22,7 @@ from app.pagination import paginate
 from app.patrons.models import Patron, ReplacedCard
 from app.patrons.rules import card_hmac, last4, normalize_card, normalize_surname, surname_hmac
 from app.timestamps import utcnow
+from app.transaction import commit_and_refresh
 
 # The fields a row may set besides the card; a field absent from a row keeps its value.
 FIELDS = ("expires_on", "standing", "block_reasons", "category", "surname_hmac", "external_ref")
@@ -71,6 +72,20 @@ class ImportSummary:
         return self.created + self.updated + self.unchanged + self.rejected
 
 
+def reasons_fit_standing(standing: str, reasons: list) -> bool:
+    """R2: block reasons describe a block, so only a blocked patron has any."""
+    return standing != "good" or not reasons
+
+
+REASONS_WITHOUT_BLOCK = "Only a blocked patron has block reasons."
+
+
+def _reasons_without_block() -> RuleError:
+    """The 422 for block reasons on a patron in good standing (R2)."""
+    return RuleError(REASONS_WITHOUT_BLOCK, code="validation_failed",
+                     errors={"block_reasons": REASONS_WITHOUT_BLOCK})
+
+
 def stored_fields(data: dict, key: bytes) -> dict:
     """Turn validated API fields into stored columns: the surname becomes its keyed hash."""
     row = {name: data[name] for name in ("expires_on", "standing", "block_reasons", "category",
@@ -118,9 +133,8 @@ def _upsert_rows(library_id: int, rows: list[tuple[int, bytes, str, dict]],
         # keep their value), so judge the patron as the row would leave it.
         standing = values.get("standing", current.standing if current else "good")
         reasons = values.get("block_reasons", current.block_reasons if current else [])
-        if standing == "good" and reasons:
-            summary.reject(line, "reasons_without_block",
-                           "Only a blocked patron has block reasons.")
+        if not reasons_fit_standing(standing, reasons):
+            summary.reject(line, "reasons_without_block", REASONS_WITHOUT_BLOCK)
             continue
         if current is None:
             if "expires_on" not in values:
@@ -215,8 +229,7 @@ def upsert_patron(library_id: int, data: dict, key: bytes) -> tuple[Patron, bool
         if summary.errors:  # the schema checked the fields; what is left needs the row
             error = summary.errors[0]
             if error["code"] == "reasons_without_block":
-                raise RuleError(error["detail"], code="validation_failed",
-                                errors={"block_reasons": error["detail"]})
+                raise _reasons_without_block()
             raise ConflictError(error["detail"], code=error["code"])
         try:
             db.session.commit()
@@ -228,6 +241,18 @@ def upsert_patron(library_id: int, data: dict, key: bytes) -> tuple[Patron, bool
                 raise
     outcome, patron_id = outcomes[row[1]]
     return db.session.get(Patron, patron_id), outcome == "created"
+
+
+def patron_by_card(home_id: int, digest: bytes) -> Patron | None:
+    """The home library's patron holding, or having held, the card with this keyed hash."""
+    patron = db.session.execute(select(Patron).where(
+        Patron.library_id == home_id, Patron.card_hmac == digest)).scalar_one_or_none()
+    if patron is None:
+        patron = db.session.execute(
+            select(Patron).join(ReplacedCard, ReplacedCard.patron_id == Patron.id)
+            .where(ReplacedCard.library_id == home_id, ReplacedCard.card_hmac == digest)
+        ).scalar_one_or_none()
+    return patron
 
 
 def _own_patron(library_id: int, patron_id: str) -> Patron:
@@ -244,7 +269,7 @@ def get_patron(library_id: int, patron_id: str) -> Patron:
     return _own_patron(library_id, patron_id)
 
 
-def list_patrons(library_id: int, *, limit=None, cursor=None, standing=None,
+def list_patrons(library_id: int, *, limit: int, cursor=None, standing=None,
                  external_ref=None) -> dict:
     """A page of the caller's own patrons."""
     query = select(Patron).where(Patron.library_id == library_id)
@@ -259,13 +284,12 @@ def update_patron(library_id: int, patron_id: str, data: dict, key: bytes) -> Pa
     """Change one of the caller's patrons."""
     patron = _own_patron(library_id, patron_id)
     values = stored_fields(data, key)
-    if values.get("block_reasons") and values.get("standing", patron.standing) == "good":
-        raise RuleError("Only a blocked patron has block reasons.", code="validation_failed",
-                        errors={"block_reasons": "Only a blocked patron has block reasons."})
+    if not reasons_fit_standing(values.get("standing", patron.standing),
+                                values.get("block_reasons", patron.block_reasons)):
+        raise _reasons_without_block()
     for name, value in values.items():
         setattr(patron, name, value)
-    db.session.commit()
-    return patron
+    return commit_and_refresh(patron)
 
 
 def delete_patron(library_id: int, patron_id: str) -> None:

@@ -9,6 +9,7 @@ from app.blocks.models import Block
 from app.errors import RuleError
 from app.extensions import db
 from app.libraries.models import CardPrefix, Library
+from app.libraries.service import member_by_code
 from app.patrons.models import Patron, ReplacedCard
 from app.patrons.rules import card_hmac, normalize_card, normalize_surname, surname_hmac
 from app.verification import rules
@@ -73,10 +74,8 @@ def find_card(card: str, digest: bytes, home_code: str | None):
     if home_code:
         row = db.session.connection().execute(
             CARD_BY_HOME_CODE, {"code": home_code, "card_hmac": digest}).first()
-        if row is None:
-            raise RuleError(f"No member library has the code {home_code}.",
-                            code="unknown_home_library",
-                            errors={"home_library": "Not a member library's code."})
+        if row is None:  # the outer join finds every member: no member has this code
+            member_by_code(home_code, field="home_library")  # raises its 422
         return row
     prefixes = [card[:n] for n in range(1, min(len(card), 16) + 1)]
     row = db.session.connection().execute(
