@@ -56,7 +56,7 @@ class Bills(MethodView):
         """List bills you issued (`as=issuer`), received (`as=home`), or both."""
         return service.list_bills(caller.library_id, **paged(query, current_app.config))
 
-    @requires("member")
+    @requires("member", reciprocal=True)
     @blp.arguments(BillCreateSchema())
     @blp.response(201, BillSchema)
     @blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "required": False,
@@ -82,9 +82,27 @@ def bill_detail(bill_id, caller):
 @blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "required": False,
                       "schema": {"type": "string", "maxLength": 255}}])
 def pay(data, bill_id, caller):
-    """Record a payment by the patron or the home library; more than the balance is a 409."""
+    """Record a payment: yours is confirmed; the home library's is reported until you confirm it."""
     return idempotent(caller, PaymentSchema(), 201, lambda hook: service.record_payment(
         caller.library_id, bill_id, data, today(), before_commit=hook))
+
+
+@blp.route("/<bill_id>/payments/<payment_id>/confirm", methods=["POST"])
+@requires("member")
+@blp.response(200, BillSchema)
+def confirm_payment(bill_id, payment_id, caller):
+    """Confirm you received a payment the home library reported (lending library, R8)."""
+    return service.confirm_payment(caller.library_id, bill_id, payment_id, today())
+
+
+@blp.route("/<bill_id>/payments/<payment_id>/decline", methods=["POST"])
+@requires("member")
+@blp.arguments(ReasonSchema())
+@blp.response(200, BillSchema)
+def decline_payment(data, bill_id, payment_id, caller):
+    """Say a payment the home library reported never reached you, and why (lending library)."""
+    return service.decline_payment(caller.library_id, bill_id, payment_id, data["reason"],
+                                   today())
 
 
 @blp.route("/<bill_id>/void", methods=["POST"])

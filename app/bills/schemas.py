@@ -4,7 +4,7 @@ import re
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from app.bills.models import BILL_STATES, ITEM_KINDS, PAYERS, RESOLUTION_TERMS
+from app.bills.models import BILL_STATES, ITEM_KINDS, PAYERS, PAYMENT_STATES, RESOLUTION_TERMS
 from app.bills.rules import MAX_ITEM_CENTS, MAX_ITEMS
 from app.fields import FORMATS, StrictBoolean
 from app.libraries.schemas import CODE
@@ -90,6 +90,15 @@ class PaymentSchema(Schema):
     reference = fields.String(allow_none=True)
     recorded_by = fields.Function(lambda p: p.recorded_by.code)
     paid_on = fields.Date()
+    status = fields.String(metadata={
+        "enum": list(PAYMENT_STATES),
+        "description": "confirmed: the lending library received it (it recorded or confirmed "
+                       "it); reported: the home library says it collected it, awaiting the "
+                       "lender's confirmation; declined: the lender says it never arrived. "
+                       "Only confirmed money settles a bill (R8)."})
+    confirmed_on = fields.Date(allow_none=True)
+    declined_on = fields.Date(allow_none=True)
+    decline_reason = fields.String(allow_none=True)
     created_at = fields.DateTime(format="iso")
 
 
@@ -142,8 +151,12 @@ class BillSchema(Schema):
     deadline = fields.Date(metadata={"description": "The last day the bill could be sent (R9)."})
     currency = fields.Constant("USD")
     amount_due_cents = fields.Integer()
-    amount_paid_cents = fields.Integer()
-    balance_cents = fields.Integer()
+    amount_paid_cents = fields.Integer(metadata={
+        "description": "Confirmed: money the lending library has received (R8)."})
+    amount_reported_cents = fields.Integer(metadata={
+        "description": "Reported by the home library, not yet confirmed by the lender (R7)."})
+    balance_cents = fields.Integer(metadata={
+        "description": "amount_due - amount_paid: reported money does not reduce it."})
     liable_party = fields.String(metadata={"enum": ["patron", "home_library"]})
     note = fields.String(allow_none=True)
     void_reason = fields.String(allow_none=True)
@@ -214,6 +227,12 @@ class StatementRowSchema(Schema):
                                                             "their bills to you."})
     you_owe_as_liable_cents = fields.Integer(metadata={
         "description": "Of that, bills you are liable for (a refused block, R8)."})
+    reported_to_you_cents = fields.Integer(metadata={
+        "description": "At the quarter's end, money they reported collecting on your bills "
+                       "that you had not confirmed (not in owed_to_you: it is not received)."})
+    reported_by_you_cents = fields.Integer(metadata={
+        "description": "At the quarter's end, money you reported on their bills that they had "
+                       "not confirmed (still in you_owe until they confirm it, R8)."})
     net_cents = fields.Integer(metadata={"description": "owed_to_you - you_owe."})
 
 

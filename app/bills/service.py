@@ -21,7 +21,7 @@ from app.events.service import record
 from app.extensions import db
 from app.ids import new_id
 from app.libraries.models import Library
-from app.libraries.service import member_by_code
+from app.libraries.service import check_card_home, member_by_code
 from app.pagination import paginate
 from app.patrons.rules import card_hmac, last4, normalize_card
 from app.patrons.service import patron_by_card
@@ -92,6 +92,7 @@ def issue_bill(issuer_id: int, data: dict, key: bytes, today: date,
                           "equivalent_title", "processing_fee_cents")})
              for index, item in enumerate(data["items"])]
     patron = patron_by_card(home.id, digest)
+    check_card_home(card, home, registered=patron is not None)
     bill = Bill(id=new_id("bil"), issuer_library_id=issuer_id, home_library_id=home.id,
                 card_hmac=digest, card_last4=last4(card), patron_id=patron.id if patron else None,
                 infraction_date=data["infraction_date"], sent_on=today,
@@ -163,8 +164,8 @@ _NOT_YOURS = {
     "issuer": ("only_issuer", {
         "void": "Only the library that issued a bill can void it.",
         "answer": "Only the library that issued a bill answers its dispute.",
-        "confirm_payment": "Only the library that issued a bill confirms that it received a "
-                           "payment (R8)."}),
+        "confirm_payment": "Only the library that issued a bill confirms or declines a "
+                           "payment the home library reported (R8)."}),
     "home": ("only_home_library", {
         "dispute": "Only the home library can dispute a bill.",
         "withdraw_dispute": "Only the home library can withdraw its dispute."}),
@@ -205,17 +206,27 @@ def _parties(bill: Bill) -> list[int]:
 
 def record_payment(library_id: int, bill_id: str, data: dict, today: date,
                    before_commit: Hook = None) -> Payment:
-    """Either party records a payment; never more than the balance (R6, R7)."""
+    """Either party records a payment, never more than the balance (R6, R7, R8).
+
+    The lending library records money it received: confirmed at once. The home library
+    reports money it says it collected: it counts toward the bill only when the lender
+    confirms receipt, so the home library cannot settle a bill (and release its blocks) by
+    saying so.
+    """
     bill = party_bill(library_id, bill_id)
     _check_actor(bill, library_id, "record_payment")
     amount = data["amount_cents"]
+    confirmed = library_id == bill.issuer_library_id
+    column = "amount_paid_cents" if confirmed else "amount_reported_cents"
     # One statement checks the state and the balance and adds the payment: a second payment
-    # racing for the last dollar finds the balance already taken.
+    # racing for the last dollar finds the balance already taken. Reported money holds its
+    # share of the balance until it is confirmed or declined.
     paid = db.session.execute(
         update(Bill).where(Bill.id == bill.id,
                            Bill.status.in_(rules.from_states("record_payment")),
-                           Bill.amount_paid_cents + amount <= Bill.amount_due_cents)
-        .values(amount_paid_cents=Bill.amount_paid_cents + amount, updated_at=utcnow())
+                           Bill.amount_paid_cents + Bill.amount_reported_cents + amount
+                           <= Bill.amount_due_cents)
+        .values({column: getattr(Bill, column) + amount, "updated_at": utcnow()})
         .execution_options(synchronize_session=False))
     if paid.rowcount != 1:
         db.session.rollback()
@@ -223,16 +234,27 @@ def record_payment(library_id: int, bill_id: str, data: dict, today: date,
         if bill.status not in OPEN_STATES:
             raise ConflictError(f"This bill is {bill.status}; it takes no more payments.",
                                 code=f"bill_{bill.status}", status_now=bill.status)
-        raise ConflictError(f"The payment of {amount} cents is more than the balance of "
-                            f"{bill.balance_cents} cents.", code="overpayment",
-                            balance_cents=bill.balance_cents)
+        open_cents = bill.balance_cents - bill.amount_reported_cents
+        raise ConflictError(f"The payment of {amount} cents is more than the {open_cents} "
+                            "cents neither received nor reported.", code="overpayment",
+                            balance_cents=bill.balance_cents,
+                            reported_cents=bill.amount_reported_cents)
     payment = Payment(id=new_id("pay"), bill_id=bill.id, amount_cents=amount,
                       paid_by=data["paid_by"], reference=data.get("reference"),
-                      recorded_by_library_id=library_id, paid_on=today)
+                      recorded_by_library_id=library_id, paid_on=today,
+                      status="confirmed" if confirmed else "reported",
+                      confirmed_on=today if confirmed else None)
     db.session.add(payment)
     db.session.flush()
     record(_parties(bill), "bill.payment_recorded", {"bill_id": bill.id,
                                                      "payment_id": payment.id})
+    if confirmed:
+        _settle_if_paid(bill, today)
+    return _commit(payment, before_commit)
+
+
+def _settle_if_paid(bill: Bill, today: date) -> None:
+    """When confirmed money covers the amount due: the bill is paid and its blocks go (R8)."""
     paid_in_full = db.session.execute(
         update(Bill).where(Bill.id == bill.id, Bill.status.in_(rules.from_states("settle")),
                            Bill.amount_paid_cents == Bill.amount_due_cents)
@@ -242,7 +264,64 @@ def record_payment(library_id: int, bill_id: str, data: dict, today: date,
         _close_disputes(bill, "settled")
         record(_parties(bill), "bill.paid", {"bill_id": bill.id})
         settle_for_bill(bill.id)
-    return _commit(payment, before_commit)
+
+
+def _reported_payment(bill: Bill, payment_id: str) -> Payment:
+    """A payment on this bill, or 404."""
+    payment = db.session.execute(select(Payment).where(
+        Payment.id == payment_id, Payment.bill_id == bill.id)).scalar_one_or_none()
+    if payment is None:
+        raise NotFoundError("This bill has no such payment.", code="payment_not_found")
+    return payment
+
+
+def _answer_report(library_id: int, bill_id: str, payment_id: str, action: str,
+                   **values) -> tuple[Bill, Payment]:
+    """Move a reported payment to confirmed or declined, once (no race), for the issuer."""
+    bill = party_bill(library_id, bill_id)
+    _check_actor(bill, library_id, "confirm_payment")
+    payment = _reported_payment(bill, payment_id)
+    moved = db.session.execute(
+        update(Payment).where(Payment.id == payment.id, Payment.status == "reported")
+        .values(**values).execution_options(synchronize_session=False)).rowcount == 1
+    if not moved:
+        db.session.rollback()
+        db.session.refresh(payment)
+        raise ConflictError(f"This payment is {payment.status}; only a reported payment is "
+                            f"{action}.", code=f"payment_{payment.status}",
+                            status_now=payment.status)
+    confirm = values["status"] == "confirmed"
+    moved = db.session.execute(
+        update(Bill).where(Bill.id == bill.id,
+                           Bill.status.in_(rules.from_states("confirm_payment")))
+        .values(amount_reported_cents=Bill.amount_reported_cents - payment.amount_cents,
+                amount_paid_cents=Bill.amount_paid_cents + (payment.amount_cents
+                                                            if confirm else 0),
+                updated_at=utcnow())
+        .execution_options(synchronize_session=False)).rowcount == 1
+    if not moved:
+        raise _state_conflict(bill, action)
+    return bill, payment
+
+
+def confirm_payment(library_id: int, bill_id: str, payment_id: str, today: date) -> BillView:
+    """The lending library confirms it received a payment the home library reported (R8)."""
+    bill, payment = _answer_report(library_id, bill_id, payment_id, "confirmed",
+                                   status="confirmed", confirmed_on=today)
+    record(_parties(bill), "bill.payment_confirmed", {"bill_id": bill.id,
+                                                      "payment_id": payment.id})
+    _settle_if_paid(bill, today)
+    return shown_to(library_id, commit_and_refresh(bill))
+
+
+def decline_payment(library_id: int, bill_id: str, payment_id: str, reason: str,
+                    today: date) -> BillView:
+    """The lending library says it never received a reported payment; the balance stands."""
+    bill, payment = _answer_report(library_id, bill_id, payment_id, "declined",
+                                   status="declined", declined_on=today, decline_reason=reason)
+    record(_parties(bill), "bill.payment_declined", {"bill_id": bill.id,
+                                                     "payment_id": payment.id})
+    return shown_to(library_id, commit_and_refresh(bill))
 
 
 def _close_disputes(bill: Bill, because: str) -> None:
@@ -369,8 +448,10 @@ def quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
 def statement(library_id: int, year: int, quarter: int) -> dict:
     """A quarter's statement: per counterparty, what the caller billed, was paid, is owed, owes.
 
-    Balances are as at the quarter's last day: bills sent by then, less payments made by then,
-    leaving out bills voided or settled by alternate resolution by then.
+    Balances are as at the quarter's last day: bills sent by then, less money the lender had
+    confirmed receiving by then (R8), leaving out bills voided or settled by alternate
+    resolution by then. Money the home library had reported but the lender had not yet
+    confirmed is shown beside it, and does not reduce the balance.
     """
     start, end = quarter_bounds(year, quarter)
     me = library_id
@@ -380,22 +461,28 @@ def statement(library_id: int, year: int, quarter: int) -> dict:
         return rows.setdefault(other, {
             "billed_by_you_cents": 0, "billed_to_you_cents": 0, "received_cents": 0,
             "paid_cents": 0, "owed_to_you_cents": 0, "you_owe_cents": 0,
-            "you_owe_as_liable_cents": 0})
+            "you_owe_as_liable_cents": 0, "reported_to_you_cents": 0,
+            "reported_by_you_cents": 0})
 
     bills = db.session.execute(
         select(Bill.id, Bill.issuer_library_id, Bill.home_library_id, Bill.amount_due_cents,
                Bill.sent_on, Bill.status, Bill.closed_on, Bill.liable_party)
         .where(or_(Bill.issuer_library_id == me, Bill.home_library_id == me),
                Bill.sent_on <= end)).all()
-    paid_by_end = dict(db.session.execute(
-        select(Payment.bill_id, db.func.sum(Payment.amount_cents)).join(Bill)
-        .where(or_(Bill.issuer_library_id == me, Bill.home_library_id == me),
-               Payment.paid_on <= end).group_by(Payment.bill_id)).all())
-    paid_in_quarter = dict(db.session.execute(
-        select(Payment.bill_id, db.func.sum(Payment.amount_cents)).join(Bill)
-        .where(or_(Bill.issuer_library_id == me, Bill.home_library_id == me),
-               Payment.paid_on >= start, Payment.paid_on <= end)
-        .group_by(Payment.bill_id)).all())
+    mine_or_theirs = or_(Bill.issuer_library_id == me, Bill.home_library_id == me)
+
+    def sums(*conditions) -> dict[str, int]:
+        return dict(db.session.execute(
+            select(Payment.bill_id, db.func.sum(Payment.amount_cents)).join(Bill)
+            .where(mine_or_theirs, *conditions).group_by(Payment.bill_id)).all())
+
+    confirmed_by_end = Payment.confirmed_on.is_not(None) & (Payment.confirmed_on <= end)
+    paid_by_end = sums(confirmed_by_end)
+    paid_in_quarter = sums(confirmed_by_end, Payment.confirmed_on >= start)
+    # Reported by the quarter's end, and by then neither confirmed nor declined.
+    reported_at_end = sums(
+        Payment.paid_on <= end, ~confirmed_by_end,
+        or_(Payment.declined_on.is_(None), Payment.declined_on > end))
     for bill in bills:
         mine = bill.issuer_library_id == me
         entry = row(bill.home_library_id if mine else bill.issuer_library_id)
@@ -406,6 +493,8 @@ def statement(library_id: int, year: int, quarter: int) -> dict:
         settled_otherwise = bill.status in ("void", "resolved") and bill.closed_on <= end
         if settled_otherwise:
             continue
+        entry["reported_to_you_cents" if mine else "reported_by_you_cents"] += \
+            reported_at_end.get(bill.id, 0)
         balance = bill.amount_due_cents - (paid_by_end.get(bill.id) or 0)
         if mine:
             entry["owed_to_you_cents"] += balance

@@ -37,7 +37,7 @@ class Blocks(MethodView):
         """List blocks you asked for (`as=requester`) or received (`as=home`); the office: all."""
         return service.list_blocks(caller, today(), **paged(query, current_app.config))
 
-    @requires("member")
+    @requires("member", reciprocal=True)
     @blp.arguments(BlockRequestSchema())
     @blp.response(201, BlockSchema)
     @blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "required": False,

@@ -38,7 +38,8 @@ class BlockSchema(Schema):
     status = fields.String(metadata={"enum": list(STATES)})
     requester = fields.Function(lambda b: b.requester.code)
     home_library = fields.Function(lambda b: b.home.code)
-    card_last4 = fields.String(allow_none=True)
+    card_last4 = fields.String(allow_none=True, metadata={
+        "description": "Shown to the block's two parties only (R16)."})
     # The home library's own reference, so its staff can find the patron (shown to it only).
     external_ref = fields.String(allow_none=True)
     bill_ids = fields.Function(lambda b: [bill.id for bill in b.bills])

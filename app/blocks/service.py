@@ -25,7 +25,7 @@ from app.errors import ConflictError, ForbiddenError, NotFoundError, RuleError
 from app.events.service import record
 from app.extensions import db
 from app.ids import new_id
-from app.libraries.service import member_by_code
+from app.libraries.service import check_card_home, member_by_code
 from app.pagination import paginate
 from app.patrons.models import ReplacedCard
 from app.patrons.rules import card_hmac, normalize_card
@@ -53,9 +53,14 @@ class BlockView:
 
 
 def shown_to(caller: Caller, block: Block, today: date) -> BlockView:
-    """The block as `caller` (a party, or the federation office) may see it."""
+    """The block as `caller` (a party, or the federation office) may see it.
+
+    R16: the office, party to no block, sees what it needs to run the federation (who asked
+    whom, the state, the dates) and no patron data, not even the card's last four digits.
+    """
     home = caller.library_id == block.home_library_id
-    return BlockView(block, card_last4=block.patron.card_last4,
+    party = home or caller.library_id == block.requester_library_id
+    return BlockView(block, card_last4=block.patron.card_last4 if party else None,
                      external_ref=block.patron.external_ref if home else None,
                      overdue=rules.is_overdue(block.status, block.response_due_on, today))
 
@@ -68,12 +73,14 @@ def request_block(caller: Caller, data: dict, key: bytes, today: date, due_days:
     if home.id == requester_id:
         raise RuleError("A library blocks its own patrons in its own system.",
                         code="own_patron", errors={"home_library": "This is your own library."})
-    patron = patron_by_card(home.id, card_hmac(key, normalize_card(data["card_number"])))
+    card = normalize_card(data["card_number"])
+    patron = patron_by_card(home.id, card_hmac(key, card))
     if patron is None:
         raise RuleError("The home library has not registered this card, so it cannot be "
                         "blocked through the federation; contact the home library (R14).",
                         code="patron_not_registered",
                         errors={"card_number": "Not registered by the home library."})
+    check_card_home(card, home, registered=True)
     wanted = sorted(set(data["bill_ids"]))
     # A bill sent before the home library registered the card names no patron, only the
     # card: it is still this patron's bill when it was sent to one of the patron's cards.

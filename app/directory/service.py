@@ -92,7 +92,7 @@ def publish(library: Library, policy: dict, today: date, others: dict[str, str])
     lost = (policy["interlibrary_loan"].get("lost_materials") or {})
     entry.version_id, entry.version, entry.policy_hash = version.id, number, digest
     entry.published_at, entry.reviewed_on = version.published_at, version.reviewed_on
-    entry.participates = borrowing["participates"]
+    entry.participates = library.participates  # R1: the library record is the one source
     entry.items_at_a_time = borrowing.get("items_at_a_time") if entry.participates else None
     entry.nonresident_cards = cards["participates"] if cards else None
     entry.nonresident_report_late = late
@@ -178,7 +178,7 @@ def _entry(library: Library, entry: DirectoryEntry | None, formats: list[str],
         "published_at": entry.published_at if published else None,
         "reviewed_on": entry.reviewed_on if published else None,
         "stale": published and rules.is_stale(entry.reviewed_on, today),
-        "participates": entry.participates if published else None,
+        "participates": library.participates if published else None,
         "items_at_a_time": entry.items_at_a_time if published else None,
         "lends_formats": formats,
         "nonresident_cards": entry.nonresident_cards if published else None,
@@ -293,7 +293,11 @@ def _last_publish(library: Library) -> datetime:
 def answer(code: str, term: str, today: date, zone: str) -> dict:
     """A visitor's question about one format, answered from the published policy."""
     detail = entry_detail(code, today, zone)
-    result = rules.answer_question(detail["policy"], term, detail["name"])
+    policy = detail["policy"]
+    if policy is not None:  # R1: whether it takes part is the library record's to say
+        borrowing = {**policy["reciprocal_borrowing"], "participates": detail["participates"]}
+        policy = {**policy, "reciprocal_borrowing": borrowing}
+    result = rules.answer_question(policy, term, detail["name"])
     result.update(code=detail["code"], name=detail["name"], reviewed_on=detail["reviewed_on"],
                   stale=detail["stale"], last_modified=detail["last_modified"])
     if detail["stale"]:

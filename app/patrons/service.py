@@ -15,9 +15,14 @@ from sqlalchemy import LargeBinary, any_, bindparam, delete, insert, select, upd
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 
+from app.bills.models import OPEN_STATES as OPEN_BILL_STATES
+from app.bills.models import Bill
+from app.blocks.models import Block
 from app.errors import ConflictError, NotFoundError, RuleError
 from app.extensions import db
 from app.ids import new_ids
+from app.libraries.models import CardPrefix, Library
+from app.libraries.rules import home_of
 from app.pagination import paginate
 from app.patrons.models import Patron, ReplacedCard
 from app.patrons.rules import card_hmac, last4, normalize_card, normalize_surname, surname_hmac
@@ -219,9 +224,31 @@ def _sqlite_row(row: dict) -> tuple:
             stamp)
 
 
+def prefix_homes() -> dict[str, tuple[int, str]]:
+    """Every claimed card prefix: prefix -> (library id, code) (R15)."""
+    return {row.prefix: (row.library_id, row.code) for row in db.session.execute(
+        select(CardPrefix.prefix, CardPrefix.library_id, Library.code).join(Library))}
+
+
+def foreign_home(library_id: int, card: str, homes: dict) -> str | None:
+    """The code of another library whose prefix names it the card's home, or None (R15)."""
+    owner = home_of(card, homes)
+    return owner[1] if owner is not None and owner[0] != library_id else None
+
+
+def _not_your_card(code: str) -> str:
+    """Why a library may not register a card whose prefix names another library."""
+    return (f"This card's number prefix names {code} as its home library (R15): register only "
+            "cards your library issued.")
+
+
 def upsert_patron(library_id: int, data: dict, key: bytes) -> tuple[Patron, bool]:
     """Create or update the caller's patron by card number; True when created."""
     card = normalize_card(data["card_number"])
+    other = foreign_home(library_id, card, prefix_homes())
+    if other is not None:
+        raise RuleError(_not_your_card(other), code="card_of_another_library",
+                        errors={"card_number": f"A card of {other}."})
     row = (1, card_hmac(key, card), last4(card), stored_fields(data, key))
     for attempt in (1, 2):
         summary = ImportSummary()
@@ -293,8 +320,25 @@ def update_patron(library_id: int, patron_id: str, data: dict, key: bytes) -> Pa
 
 
 def delete_patron(library_id: int, patron_id: str) -> None:
-    """Remove one of the caller's patrons and the cards it replaced."""
+    """Remove one of the caller's patrons and the cards it replaced.
+
+    R8: a patron some lending library holds a block for (in any state: the request and its
+    answer are that library's record too) or an open bill against cannot be deleted, or the
+    home library could lift a block by deleting the patron and registering the card again.
+    """
     patron = _own_patron(library_id, patron_id)
+    blocks = db.session.execute(select(Block.id, Block.status).where(
+        Block.patron_id == patron.id).order_by(Block.id)).all()
+    bills = db.session.execute(select(Bill.id).where(
+        Bill.patron_id == patron.id, Bill.status.in_(OPEN_BILL_STATES)).order_by(Bill.id)
+    ).scalars().all()
+    if blocks or bills:
+        held = [f"block {row.id} ({row.status})" for row in blocks] + \
+               [f"open bill {bill_id}" for bill_id in bills]
+        raise ConflictError(
+            "This patron cannot be deleted while other libraries' records name them (R8): "
+            f"{', '.join(held)}.", code="patron_has_records",
+            block_ids=[row.id for row in blocks], bill_ids=list(bills))
     db.session.execute(delete(ReplacedCard).where(ReplacedCard.patron_id == patron.id))
     db.session.delete(patron)
     db.session.commit()
@@ -371,6 +415,7 @@ def import_roster(library_id: int, rows: Iterable[tuple[int, dict | None, tuple 
     """
     summary = ImportSummary()
     batch: dict[bytes, tuple[int, bytes, str, dict]] = {}
+    homes = prefix_homes()
 
     def flush():
         if batch:
@@ -384,6 +429,10 @@ def import_roster(library_id: int, rows: Iterable[tuple[int, dict | None, tuple 
             summary.reject(line, *error)
             continue
         card = values.pop("card")
+        other = foreign_home(library_id, card, homes)
+        if other is not None:
+            summary.reject(line, "card_of_another_library", _not_your_card(other))
+            continue
         digest = card_hmac(key, card)
         if digest in batch:
             flush()  # the later line for the same card wins, as it would one by one

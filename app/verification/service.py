@@ -104,8 +104,10 @@ def verify_card(lending_library_id: int, card_number: str, home_code: str | None
         federation_block=found and bool(row.block), delinquent=found and bool(row.delinquent))
     result = rules.decide(facts, today)
     contact = {"email": row.contact_email, "phone": row.contact_phone}
-    # Counted for the survey (R19) off the answer's path: nothing to commit here.
-    counter.add(lending_library_id, row.id, today.strftime("%Y-%m"), result.decision)
+    # Counted for the survey (R19) off the answer's path: nothing to commit here. A home
+    # library checking its own patron is not reciprocal borrowing, so it is not traffic.
+    if row.id != lending_library_id:
+        counter.add(lending_library_id, row.id, today.strftime("%Y-%m"), result.decision)
     return Verification(
         decision=result.decision, reasons=result.reasons,
         home_library={"code": row.code, "name": row.name, "contact": contact},
