@@ -20,7 +20,7 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 # laptop, where the randomized profile explores new ones each run.
 EXAMPLES = int(os.environ.get("RULE_MACHINE_EXAMPLES") or (300 if IN_CI else 40))
 MACHINE_SETTINGS = settings(
-    max_examples=EXAMPLES, stateful_step_count=6,
+    max_examples=EXAMPLES, stateful_step_count=5,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                            HealthCheck.filter_too_much])
 

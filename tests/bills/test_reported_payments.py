@@ -21,7 +21,8 @@ def test_a_payment_the_home_library_reports_settles_nothing_until_the_lender_con
     """Hole: HOME recorded the full amount with any reference; the block went at once."""
     bill = parties.bill()
     block_id = _block(parties, bill["id"])
-    reported = parties.pay(bill["id"], 2500, paid_by="home_library", reference="anything")
+    reported = parties.pay(bill["id"], 2500, parties.home, paid_by="home_library",
+                           reference="anything")
     assert reported.status_code == 201
     assert reported.get_json()["status"] == "reported"
     seen = parties.get(bill["id"]).get_json()
@@ -58,8 +59,9 @@ def test_a_declined_report_frees_the_balance_and_the_block_stays(parties, patron
     """The lender says the money never arrived: the balance stands, the block too."""
     bill = parties.bill()
     block_id = _block(parties, bill["id"])
-    payment_id = parties.pay(bill["id"], 2500, paid_by="home_library").get_json()["id"]
-    assert_problem(parties.pay(bill["id"], 1, paid_by="home_library"), 409, "overpayment")
+    payment_id = parties.pay(bill["id"], 2500, parties.home,
+                             paid_by="home_library").get_json()["id"]
+    assert_problem(parties.pay(bill["id"], 1, parties.home), 409, "overpayment")
     declined = parties.act(bill["id"], f"payments/{payment_id}/decline", parties.lend,
                            {"reason": "No transfer arrived."})
     body = declined.get_json()
@@ -74,7 +76,7 @@ def test_a_declined_report_frees_the_balance_and_the_block_stays(parties, patron
 def test_the_statement_shows_reported_and_confirmed_money_apart(parties, patron):
     """R7/R8: reported money is shown, but only confirmed money reduces what is owed."""
     first, second = parties.bill(), parties.bill()
-    parties.pay(first["id"], 1000, paid_by="home_library")
+    parties.pay(first["id"], 1000, parties.home, paid_by="home_library")
     parties.pay(second["id"], 700, headers=parties.lend)
     for headers, mine in ((parties.lend, True), (parties.home, False)):
         response = parties.client.get("/api/v1/statements",

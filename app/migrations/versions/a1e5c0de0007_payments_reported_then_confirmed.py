@@ -25,7 +25,15 @@ branch_labels = None
 depends_on = None
 
 
+def _sqlite_foreign_keys(on: bool) -> None:
+    """SQLite alters a table by copying it: with foreign keys enforced, dropping the old
+    `bills` would delete every payment (ON DELETE CASCADE) along with it."""
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+
+
 def upgrade():
+    _sqlite_foreign_keys(False)
     with op.batch_alter_table('payments', schema=None) as batch_op:
         batch_op.add_column(sa.Column('status', sa.String(length=16), nullable=True))
         batch_op.add_column(sa.Column('confirmed_on', sa.Date(), nullable=True))
@@ -59,9 +67,11 @@ def upgrade():
     with op.batch_alter_table('bills', schema=None) as batch_op:
         batch_op.alter_column('amount_reported_cents', existing_type=sa.BigInteger(),
                               nullable=False)
+    _sqlite_foreign_keys(True)
 
 
 def downgrade():
+    _sqlite_foreign_keys(False)
     op.execute("UPDATE bills SET amount_paid_cents = amount_paid_cents + amount_reported_cents")
     with op.batch_alter_table('bills', schema=None) as batch_op:
         batch_op.drop_column('amount_reported_cents')
@@ -70,3 +80,4 @@ def downgrade():
         batch_op.drop_column('declined_on')
         batch_op.drop_column('confirmed_on')
         batch_op.drop_column('status')
+    _sqlite_foreign_keys(True)
