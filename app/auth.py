@@ -29,6 +29,7 @@ class Caller:
     role: str  # member | admin
     library_id: int | None = None
     library_code: str | None = None
+    participates: bool = False  # in reciprocal borrowing (R1), as the library record says
 
     @property
     def is_admin(self) -> bool:
@@ -53,7 +54,7 @@ def issue_key(library: Library | None, label: str | None = None) -> tuple[ApiKey
 
 _KEY_QUERY = (
     select(ApiKey.id, ApiKey.role, ApiKey.key_hash, ApiKey.library_id, Library.code,
-           Library.active)
+           Library.active, Library.reciprocal_borrowing)
     .outerjoin(Library, Library.id == ApiKey.library_id)
     .where(ApiKey.key_hash == bindparam("key_hash"), ApiKey.revoked_at.is_(None))
 )
@@ -81,11 +82,16 @@ def authenticate(header: str | None) -> Caller:
         raise UnauthorizedError("This key's library is not an active member of the federation.",
                                 code="library_inactive", headers={"WWW-Authenticate": "Bearer"})
     return Caller(key_id=row.id, role=row.role, library_id=row.library_id,
-                  library_code=row.code)
+                  library_code=row.code,
+                  participates=bool(row.active and row.reciprocal_borrowing))
 
 
-def requires(*roles: str):
-    """Decorate a view: authenticate, check the role, and pass on the Caller as `caller`."""
+def requires(*roles: str, reciprocal: bool = False):
+    """Decorate a view: authenticate, check the role, and pass on the Caller as `caller`.
+
+    `reciprocal`: the view lends or bills under reciprocal borrowing, which a library that
+    does not take part cannot do (R1: 403 `not_participating`).
+    """
 
     def decorator(view):
         @functools.wraps(view)
@@ -94,6 +100,12 @@ def requires(*roles: str):
             if caller.role not in roles:
                 who = "the federation office" if "admin" in roles else "a member library"
                 raise ForbiddenError(f"Only {who} may do this.", code="forbidden_role")
+            if reciprocal and not caller.is_admin and not caller.participates:
+                raise ForbiddenError(
+                    f"{caller.library_code} does not take part in reciprocal borrowing, so it "
+                    "can neither verify cards nor bill or ask for blocks through the "
+                    "federation (R1). An academic, school or special library takes part by "
+                    "opting in: ask the federation office.", code="not_participating")
             return view(*args, caller=caller, **kwargs)
 
         return wrapper

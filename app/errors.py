@@ -53,6 +53,15 @@ class BadRequestError(DomainError):
     code = "bad_request"
 
 
+class InvalidCursorError(BadRequestError):
+    """A paging cursor this service did not give out (400)."""
+
+    code = "invalid_cursor"
+
+    def __init__(self, detail: str = "The cursor is not one this service gave out.", **kwargs):
+        super().__init__(detail, **kwargs)
+
+
 class UnauthorizedError(DomainError):
     """No key, or a key that does not work (401)."""
 

@@ -1,12 +1,17 @@
-"""Cursor pagination for every list: `?limit=&cursor=` in, `{items, next_cursor}` out."""
+"""Cursor pagination for every list: `?limit=&cursor=` in, `{items, next_cursor}` out.
+
+One keyset paginator serves every list. It takes the page's size as an argument: the route
+turns the caller's `limit` into one with `page_size` (the settings' default and cap), so no
+list hard-codes a size and the paginator reads no settings of its own.
+"""
 
 import base64
 import binascii
+from collections.abc import Mapping
 
-from flask import current_app
 from marshmallow import Schema, fields, validate
 
-from app.errors import BadRequestError
+from app.errors import InvalidCursorError
 from app.extensions import db
 
 
@@ -17,6 +22,22 @@ class PageQuerySchema(Schema):
                            metadata={"description": "Items per page (default 50, max 500)."})
     cursor = fields.String(load_default=None, validate=validate.Length(max=200),
                            metadata={"description": "The `next_cursor` of the previous page."})
+
+
+class PageSchema(Schema):
+    """The shape of a page: subclasses set `items`."""
+
+    next_cursor = fields.String(allow_none=True, required=True)
+
+
+def page_size(requested: int | None, config: Mapping) -> int:
+    """The size of a page: what the caller asked for, else PAGE_SIZE, never above PAGE_SIZE_MAX."""
+    return min(requested or int(config["PAGE_SIZE"]), int(config["PAGE_SIZE_MAX"]))
+
+
+def paged(query: dict, config: Mapping) -> dict:
+    """A list's query arguments with `limit` turned into the page's size."""
+    return {**query, "limit": page_size(query.get("limit"), config)}
 
 
 def encode_cursor(value: str) -> str:
@@ -30,25 +51,30 @@ def decode_cursor(cursor: str) -> str:
         padded = cursor + "=" * (-len(cursor) % 4)
         return base64.urlsafe_b64decode(padded.encode()).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise BadRequestError("The cursor is not one this service gave out.",
-                              code="invalid_cursor") from None
+        raise InvalidCursorError() from None
 
 
-def paginate(query, key_column, *, limit: int | None, cursor: str | None) -> dict:
-    """Run `query` ordered by a unique string column, one page after `cursor`."""
-    limit = limit or current_app.config["PAGE_SIZE"]
-    limit = min(limit, current_app.config["PAGE_SIZE_MAX"])
+def _key_from(cursor: str, key_type: type):
+    """The key a cursor holds, as the key column's type; 400 when it is not one."""
+    text = decode_cursor(cursor)
+    if key_type is int:
+        # ASCII digits that fit a 64-bit column: anything else was never given out.
+        if not (text.isascii() and text.isdigit()) or int(text) >= 2 ** 63:
+            raise InvalidCursorError()
+        return int(text)
+    return text
+
+
+def paginate(query, key_column, *, limit: int, cursor: str | None, descending: bool = False,
+             key_type: type = str) -> dict:
+    """Run `query` ordered by a unique column, one page of `limit` rows after `cursor`."""
     if cursor:
-        query = query.where(key_column > decode_cursor(cursor))
-    rows = db.session.execute(query.order_by(key_column).limit(limit + 1)).scalars().all()
+        key = _key_from(cursor, key_type)
+        query = query.where(key_column < key if descending else key_column > key)
+    order = key_column.desc() if descending else key_column
+    rows = db.session.execute(query.order_by(order).limit(limit + 1)).scalars().all()
     items = rows[:limit]
     next_cursor = None
     if len(rows) > limit:
-        next_cursor = encode_cursor(getattr(items[-1], key_column.key))
+        next_cursor = encode_cursor(str(getattr(items[-1], key_column.key)))
     return {"items": items, "next_cursor": next_cursor}
-
-
-class PageSchema(Schema):
-    """The shape of a page: subclasses set `items`."""
-
-    next_cursor = fields.String(allow_none=True, required=True)

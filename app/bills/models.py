@@ -22,6 +22,9 @@ BILL_STATES = ("open", "disputed", "paid", "resolved", "void")
 OPEN_STATES = ("open", "disputed")  # a balance can still be paid or settled
 ITEM_KINDS = ("lost", "damaged")
 PAYERS = ("patron", "home_library")
+# R7/R8: money the home library says it collected is `reported` until the lending library
+# confirms it received it (or declines it); money the lender records itself is `confirmed`.
+PAYMENT_STATES = ("reported", "confirmed", "declined")
 RESOLUTION_TERMS = ("replacement_copy", "equivalent_title", "waiver", "other")
 
 
@@ -49,7 +52,10 @@ class Bill(db.Model):
     deadline: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default="open")
     amount_due_cents: Mapped[int] = mapped_column(BigInteger)
+    # Confirmed money only (R8): what the lending library has received.
     amount_paid_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Reported by the home library and not yet confirmed or declined by the lender (R7).
+    amount_reported_cents: Mapped[int] = mapped_column(BigInteger, default=0)
     liable_party: Mapped[str] = mapped_column(String(16), default="patron")
     note: Mapped[str | None] = mapped_column(Text)
     void_reason: Mapped[str | None] = mapped_column(Text)
@@ -70,7 +76,7 @@ class Bill(db.Model):
 
     @property
     def balance_cents(self) -> int:
-        """What is still to pay."""
+        """What the lending library has still to receive (reported money is not received)."""
         return self.amount_due_cents - self.amount_paid_cents
 
 
@@ -107,6 +113,10 @@ class Payment(db.Model):
     reference: Mapped[str | None] = mapped_column(String(200))
     recorded_by_library_id: Mapped[int] = mapped_column(ForeignKey("libraries.id"))
     paid_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    confirmed_on: Mapped[date | None] = mapped_column(Date)
+    declined_on: Mapped[date | None] = mapped_column(Date)
+    decline_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     bill: Mapped[Bill] = relationship(back_populates="payments")

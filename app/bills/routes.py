@@ -26,6 +26,7 @@ from app.bills.schemas import (
     parse_period,
 )
 from app.idempotency import idempotent
+from app.pagination import paged
 from app.timestamps import today_in
 
 blp = Blueprint("bills", __name__, url_prefix="/api/v1/bills",
@@ -53,11 +54,9 @@ class Bills(MethodView):
     @blp.response(200, BillPageSchema)
     def get(self, query, caller):
         """List bills you issued (`as=issuer`), received (`as=home`), or both."""
-        page = service.list_bills(caller.library_id, **query)
-        service.seen_by(caller.library_id, page["items"])
-        return page
+        return service.list_bills(caller.library_id, **paged(query, current_app.config))
 
-    @requires("member")
+    @requires("member", reciprocal=True)
     @blp.arguments(BillCreateSchema())
     @blp.response(201, BillSchema)
     @blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "required": False,
@@ -73,7 +72,7 @@ class Bills(MethodView):
 @blp.response(200, BillSchema)
 def bill_detail(bill_id, caller):
     """Show a bill you are party to."""
-    return service.seen_by(caller.library_id, service.party_bill(caller.library_id, bill_id))
+    return service.show_bill(caller.library_id, bill_id)
 
 
 @blp.route("/<bill_id>/payments", methods=["POST"])
@@ -83,9 +82,27 @@ def bill_detail(bill_id, caller):
 @blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "required": False,
                       "schema": {"type": "string", "maxLength": 255}}])
 def pay(data, bill_id, caller):
-    """Record a payment by the patron or the home library; more than the balance is a 409."""
+    """Record a payment: yours is confirmed; the home library's is reported until you confirm it."""
     return idempotent(caller, PaymentSchema(), 201, lambda hook: service.record_payment(
         caller.library_id, bill_id, data, today(), before_commit=hook))
+
+
+@blp.route("/<bill_id>/payments/<payment_id>/confirm", methods=["POST"])
+@requires("member")
+@blp.response(200, BillSchema)
+def confirm_payment(bill_id, payment_id, caller):
+    """Confirm you received a payment the home library reported (lending library, R8)."""
+    return service.confirm_payment(caller.library_id, bill_id, payment_id, today())
+
+
+@blp.route("/<bill_id>/payments/<payment_id>/decline", methods=["POST"])
+@requires("member")
+@blp.arguments(ReasonSchema())
+@blp.response(200, BillSchema)
+def decline_payment(data, bill_id, payment_id, caller):
+    """Say a payment the home library reported never reached you, and why (lending library)."""
+    return service.decline_payment(caller.library_id, bill_id, payment_id, data["reason"],
+                                   today())
 
 
 @blp.route("/<bill_id>/void", methods=["POST"])
@@ -94,8 +111,7 @@ def pay(data, bill_id, caller):
 @blp.response(200, BillSchema)
 def void(data, bill_id, caller):
     """Void a bill you issued, saying why."""
-    return service.seen_by(caller.library_id, service.void_bill(
-        caller.library_id, bill_id, data["reason"], today()))
+    return service.void_bill(caller.library_id, bill_id, data["reason"], today())
 
 
 @blp.route("/<bill_id>/dispute", methods=["POST"])
@@ -104,8 +120,7 @@ def void(data, bill_id, caller):
 @blp.response(200, BillSchema)
 def dispute(data, bill_id, caller):
     """Dispute a bill sent to you (home library), saying why (R13)."""
-    return service.seen_by(caller.library_id, service.dispute_bill(
-        caller.library_id, bill_id, data["reason"]))
+    return service.dispute_bill(caller.library_id, bill_id, data["reason"])
 
 
 @blp.route("/<bill_id>/dispute/answer", methods=["POST"])
@@ -114,8 +129,7 @@ def dispute(data, bill_id, caller):
 @blp.response(200, BillSchema)
 def answer(data, bill_id, caller):
     """Answer the home library's dispute of a bill you issued."""
-    return service.seen_by(caller.library_id, service.answer_dispute(
-        caller.library_id, bill_id, data["answer"]))
+    return service.answer_dispute(caller.library_id, bill_id, data["answer"])
 
 
 @blp.route("/<bill_id>/dispute/withdraw", methods=["POST"])
@@ -123,8 +137,7 @@ def answer(data, bill_id, caller):
 @blp.response(200, BillSchema)
 def withdraw(bill_id, caller):
     """Withdraw your dispute of a bill (home library); the bill is open again."""
-    return service.seen_by(caller.library_id, service.withdraw_dispute(
-        caller.library_id, bill_id))
+    return service.withdraw_dispute(caller.library_id, bill_id)
 
 
 @blp.route("/<bill_id>/resolutions", methods=["POST"])
@@ -142,8 +155,7 @@ def propose(data, bill_id, caller):
 @blp.response(200, BillSchema)
 def accept(bill_id, resolution_id, caller):
     """Accept the other party's proposal; the bill is then resolved (R6: both agree)."""
-    return service.seen_by(caller.library_id, service.accept_resolution(
-        caller.library_id, bill_id, resolution_id, today()))
+    return service.accept_resolution(caller.library_id, bill_id, resolution_id, today())
 
 
 @statements_blp.route("", methods=["GET"])

@@ -81,3 +81,46 @@ def fees_above_published(items: list[dict], cap: int | None) -> dict[str, str]:
 def item_amount(item: dict) -> int:
     """The amount billed for an item: list price plus any processing fee, in cents."""
     return (item.get("list_price_cents") or 0) + (item.get("processing_fee_cents") or 0)
+
+
+# The bill's state machine: (action, from state) -> to state. An action that leaves the state
+# as it is (a payment, a dispute's answer, a proposal) is listed with its own state: the table
+# says in which states each action is allowed at all.
+TRANSITIONS = {
+    ("record_payment", "open"): "open",
+    ("record_payment", "disputed"): "disputed",
+    ("confirm_payment", "open"): "open",
+    ("confirm_payment", "disputed"): "disputed",
+    ("settle", "open"): "paid",          # confirmed money covers the amount due (R8)
+    ("settle", "disputed"): "paid",
+    ("void", "open"): "void",
+    ("void", "disputed"): "void",
+    ("dispute", "open"): "disputed",     # R13: the libraries work it out first
+    ("answer", "disputed"): "disputed",
+    ("withdraw_dispute", "disputed"): "open",
+    ("propose", "open"): "open",
+    ("propose", "disputed"): "disputed",
+    ("resolve", "open"): "resolved",     # R6: alternate terms both parties agreed
+    ("resolve", "disputed"): "resolved",
+}
+# Who may take each action: the issuing (lending) library, the home library, or either party.
+ACTORS = {
+    "record_payment": "party", "confirm_payment": "issuer", "settle": "party",
+    "void": "issuer", "dispute": "home", "answer": "issuer", "withdraw_dispute": "home",
+    "propose": "party", "resolve": "party",
+}
+
+
+def next_state(action: str, state: str) -> str | None:
+    """The state an action leads to from `state`, or None when it is not allowed."""
+    return TRANSITIONS.get((action, state))
+
+
+def from_states(action: str) -> tuple[str, ...]:
+    """The states in which an action is allowed."""
+    return tuple(state for (name, state) in TRANSITIONS if name == action)
+
+
+def may_act(action: str, side: str) -> bool:
+    """Whether a party on `side` (issuer or home) may take the action."""
+    return ACTORS[action] in ("party", side)

@@ -4,14 +4,13 @@ import re
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from app.bills.models import BILL_STATES, ITEM_KINDS, PAYERS, RESOLUTION_TERMS
+from app.bills.models import BILL_STATES, ITEM_KINDS, PAYERS, PAYMENT_STATES, RESOLUTION_TERMS
 from app.bills.rules import MAX_ITEM_CENTS, MAX_ITEMS
+from app.fields import FORMATS, StrictBoolean
 from app.libraries.schemas import CODE
 from app.pagination import PageQuerySchema, PageSchema
 from app.patrons.schemas import CardNumberField
 
-FORMATS = ("book", "large_print", "audiobook", "music_cd", "dvd", "blu_ray", "video_game",
-           "magazine", "equipment", "kit", "other")
 REASON = validate.Length(min=1, max=2000)
 _PERIOD = re.compile(r"^([0-9]{4})-Q([1-4])\Z")
 
@@ -29,15 +28,6 @@ class Cents(fields.Integer):
             raise ValidationError("Give a whole number of cents (1250 for $12.50), not "
                                   f"{type(value).__name__}.")
         return super()._deserialize(value, attr, data, **kwargs)
-
-
-class StrictBoolean(fields.Boolean):
-    """JSON true or false only: "yes", 1 and "false" are questions, not answers."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, bool):
-            raise ValidationError("Give true or false.")
-        return value
 
 
 class BillItemInSchema(Schema):
@@ -100,6 +90,15 @@ class PaymentSchema(Schema):
     reference = fields.String(allow_none=True)
     recorded_by = fields.Function(lambda p: p.recorded_by.code)
     paid_on = fields.Date()
+    status = fields.String(metadata={
+        "enum": list(PAYMENT_STATES),
+        "description": "confirmed: the lending library received it (it recorded or confirmed "
+                       "it); reported: the home library says it collected it, awaiting the "
+                       "lender's confirmation; declined: the lender says it never arrived. "
+                       "Only confirmed money settles a bill (R8)."})
+    confirmed_on = fields.Date(allow_none=True)
+    declined_on = fields.Date(allow_none=True)
+    decline_reason = fields.String(allow_none=True)
     created_at = fields.DateTime(format="iso")
 
 
@@ -144,17 +143,20 @@ class BillSchema(Schema):
     issuer = fields.Function(lambda b: b.issuer.code)
     home_library = fields.Function(lambda b: b.home.code)
     card_last4 = fields.String()
-    # R16: the issuer learns nothing of the home library's records; the service marks who views.
-    patron_id = fields.Function(
-        lambda b: b.patron_id if getattr(b, "viewer_id", None) == b.home_library_id else None,
-        metadata={"description": "The home library's own patron id; shown to it only."})
+    # R16: the issuer learns nothing of the home library's records (the service leaves it out).
+    patron_id = fields.String(allow_none=True, metadata={
+        "description": "The home library's own patron id; shown to it only."})
     infraction_date = fields.Date()
     sent_on = fields.Date()
     deadline = fields.Date(metadata={"description": "The last day the bill could be sent (R9)."})
     currency = fields.Constant("USD")
     amount_due_cents = fields.Integer()
-    amount_paid_cents = fields.Integer()
-    balance_cents = fields.Integer()
+    amount_paid_cents = fields.Integer(metadata={
+        "description": "Confirmed: money the lending library has received (R8)."})
+    amount_reported_cents = fields.Integer(metadata={
+        "description": "Reported by the home library, not yet confirmed by the lender (R7)."})
+    balance_cents = fields.Integer(metadata={
+        "description": "amount_due - amount_paid: reported money does not reduce it."})
     liable_party = fields.String(metadata={"enum": ["patron", "home_library"]})
     note = fields.String(allow_none=True)
     void_reason = fields.String(allow_none=True)
@@ -225,6 +227,12 @@ class StatementRowSchema(Schema):
                                                             "their bills to you."})
     you_owe_as_liable_cents = fields.Integer(metadata={
         "description": "Of that, bills you are liable for (a refused block, R8)."})
+    reported_to_you_cents = fields.Integer(metadata={
+        "description": "At the quarter's end, money they reported collecting on your bills "
+                       "that you had not confirmed (not in owed_to_you: it is not received)."})
+    reported_by_you_cents = fields.Integer(metadata={
+        "description": "At the quarter's end, money you reported on their bills that they had "
+                       "not confirmed (still in you_owe until they confirm it, R8)."})
     net_cents = fields.Integer(metadata={"description": "owed_to_you - you_owe."})
 
 

@@ -6,9 +6,11 @@ holding locks across a request. Each use case writes its events in the same tran
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.bills import rules
 from app.bills.models import OPEN_STATES, Bill, BillItem, Dispute, Payment, Resolution
@@ -19,10 +21,12 @@ from app.events.service import record
 from app.extensions import db
 from app.ids import new_id
 from app.libraries.models import Library
+from app.libraries.service import check_card_home, member_by_code
 from app.pagination import paginate
-from app.patrons.models import Patron, ReplacedCard
 from app.patrons.rules import card_hmac, last4, normalize_card
+from app.patrons.service import patron_by_card
 from app.timestamps import utcnow
+from app.transaction import commit_and_refresh
 
 Hook = Callable[[object], None] | None
 
@@ -35,30 +39,29 @@ def _commit(result, before_commit: Hook):
     return result
 
 
-def _home_library(code: str) -> Library:
-    """The bill's home library by code, or 422."""
-    home = db.session.execute(select(Library).where(Library.code == code)).scalar_one_or_none()
-    if home is None:
-        raise RuleError(f"No member library has the code {code}.", code="unknown_home_library",
-                        errors={"home_library": "Not a member library's code."})
-    return home
+@dataclass(frozen=True)
+class BillView:
+    """A bill as one party sees it: the bill's own fields, and what only that party may see.
+
+    R16: the home library's own patron id is shown to the home library only.
+    """
+
+    bill: Bill
+    patron_id: str | None
+
+    def __getattr__(self, name):
+        return getattr(self.bill, name)
 
 
-def _patron_id(home_id: int, digest: bytes) -> str | None:
-    """The home library's patron holding, or having held, this card (None if unregistered)."""
-    found = db.session.execute(select(Patron.id).where(
-        Patron.library_id == home_id, Patron.card_hmac == digest)).scalar_one_or_none()
-    if found is None:
-        found = db.session.execute(select(ReplacedCard.patron_id).where(
-            ReplacedCard.library_id == home_id, ReplacedCard.card_hmac == digest)
-        ).scalar_one_or_none()
-    return found
+def shown_to(library_id: int, bill: Bill) -> BillView:
+    """The bill as the library `library_id` (one of its parties) may see it."""
+    return BillView(bill, bill.patron_id if library_id == bill.home_library_id else None)
 
 
 def issue_bill(issuer_id: int, data: dict, key: bytes, today: date,
-               before_commit: Hook = None) -> Bill:
+               before_commit: Hook = None) -> BillView:
     """A lending library bills a home library for its patron's lost or damaged items."""
-    home = _home_library(data["home_library"])
+    home = member_by_code(data["home_library"], field="home_library")
     if home.id == issuer_id:
         raise RuleError("A library does not bill itself for its own patron.", code="own_patron",
                         errors={"home_library": "This is your own library."})
@@ -88,8 +91,10 @@ def issue_bill(issuer_id: int, data: dict, key: bytes, today: date,
                           "title", "barcode", "format", "kind", "in_print", "list_price_cents",
                           "equivalent_title", "processing_fee_cents")})
              for index, item in enumerate(data["items"])]
+    patron = patron_by_card(home.id, digest)
+    check_card_home(card, home, registered=patron is not None)
     bill = Bill(id=new_id("bil"), issuer_library_id=issuer_id, home_library_id=home.id,
-                card_hmac=digest, card_last4=last4(card), patron_id=_patron_id(home.id, digest),
+                card_hmac=digest, card_last4=last4(card), patron_id=patron.id if patron else None,
                 infraction_date=data["infraction_date"], sent_on=today,
                 deadline=check.deadline, status="open",
                 amount_due_cents=sum(item.amount_cents for item in items), amount_paid_cents=0,
@@ -97,7 +102,7 @@ def issue_bill(issuer_id: int, data: dict, key: bytes, today: date,
     db.session.add(bill)
     db.session.flush()
     record([issuer_id, home.id], "bill.issued", {"bill_id": bill.id})
-    return _commit(bill, before_commit)
+    return _commit(shown_to(issuer_id, bill), before_commit)
 
 
 def _check_published_fee(issuer_id: int, items: list[dict]) -> None:
@@ -112,6 +117,16 @@ def _check_published_fee(issuer_id: int, items: list[dict]) -> None:
                         published_fee_cents=cap)
 
 
+# Everything a bill's answer shows, loaded with the bills: a page of 50 bills costs a fixed
+# handful of statements rather than several per bill.
+_WITH_EVERYTHING = (
+    joinedload(Bill.issuer), joinedload(Bill.home), selectinload(Bill.items),
+    selectinload(Bill.payments).joinedload(Payment.recorded_by),
+    selectinload(Bill.disputes),
+    selectinload(Bill.resolutions).joinedload(Resolution.proposed_by),
+)
+
+
 def party_bill(library_id: int, bill_id: str) -> Bill:
     """A bill the caller is party to; any other bill is simply not found (R16)."""
     bill = db.session.execute(select(Bill).where(
@@ -123,10 +138,15 @@ def party_bill(library_id: int, bill_id: str) -> Bill:
     return bill
 
 
+def show_bill(library_id: int, bill_id: str) -> BillView:
+    """A bill the caller is party to, as the caller may see it."""
+    return shown_to(library_id, party_bill(library_id, bill_id))
+
+
 def list_bills(library_id: int, *, as_: str | None = None, status: str | None = None,
-               limit=None, cursor=None) -> dict:
+               limit: int, cursor=None) -> dict:
     """A page of the bills the caller issued (`issuer`), received (`home`), or both."""
-    query = select(Bill)
+    query = select(Bill).options(*_WITH_EVERYTHING)
     if as_ == "issuer":
         query = query.where(Bill.issuer_library_id == library_id)
     elif as_ == "home":
@@ -136,14 +156,39 @@ def list_bills(library_id: int, *, as_: str | None = None, status: str | None = 
                                 Bill.home_library_id == library_id))
     if status:
         query = query.where(Bill.status == status)
-    return paginate(query, Bill.id, limit=limit, cursor=cursor)
+    page = paginate(query, Bill.id, limit=limit, cursor=cursor)
+    return {**page, "items": [shown_to(library_id, bill) for bill in page["items"]]}
 
 
-def _transition(bill: Bill, from_states: tuple[str, ...], **values) -> bool:
-    """Change a bill only if it is still in one of `from_states` (no lost race)."""
+# Who is refused each action, and what they are told (the table is rules.ACTORS).
+_NOT_YOURS = {
+    "issuer": ("only_issuer", {
+        "void": "Only the library that issued a bill can void it.",
+        "answer": "Only the library that issued a bill answers its dispute.",
+        "confirm_payment": "Only the library that issued a bill confirms or declines a "
+                           "payment the home library reported (R8)."}),
+    "home": ("only_home_library", {
+        "dispute": "Only the home library can dispute a bill.",
+        "withdraw_dispute": "Only the home library can withdraw its dispute."}),
+}
+
+
+def _check_actor(bill: Bill, library_id: int, action: str) -> None:
+    """Refuse (403) a party the bill's rules do not let take this action."""
+    side = "issuer" if library_id == bill.issuer_library_id else "home"
+    if not rules.may_act(action, side):
+        code, messages = _NOT_YOURS[rules.ACTORS[action]]
+        raise ForbiddenError(messages[action], code=code)
+
+
+def _transition(bill: Bill, action: str, **values) -> bool:
+    """Take a state-changing action if the bill is still in a state allowing it (no race)."""
+    states = rules.from_states(action)
+    (target,) = {rules.next_state(action, state) for state in states}
     result = db.session.execute(
-        update(Bill).where(Bill.id == bill.id, Bill.status.in_(from_states))
-        .values(updated_at=utcnow(), **values).execution_options(synchronize_session=False))
+        update(Bill).where(Bill.id == bill.id, Bill.status.in_(states))
+        .values(status=target, updated_at=utcnow(), **values)
+        .execution_options(synchronize_session=False))
     return result.rowcount == 1
 
 
@@ -162,15 +207,27 @@ def _parties(bill: Bill) -> list[int]:
 
 def record_payment(library_id: int, bill_id: str, data: dict, today: date,
                    before_commit: Hook = None) -> Payment:
-    """Either party records a payment; never more than the balance (R6, R7)."""
+    """Either party records a payment, never more than the balance (R6, R7, R8).
+
+    The lending library records money it received: confirmed at once. The home library
+    reports money it says it collected: it counts toward the bill only when the lender
+    confirms receipt, so the home library cannot settle a bill (and release its blocks) by
+    saying so.
+    """
     bill = party_bill(library_id, bill_id)
+    _check_actor(bill, library_id, "record_payment")
     amount = data["amount_cents"]
+    confirmed = library_id == bill.issuer_library_id
+    column = "amount_paid_cents" if confirmed else "amount_reported_cents"
     # One statement checks the state and the balance and adds the payment: a second payment
-    # racing for the last dollar finds the balance already taken.
+    # racing for the last dollar finds the balance already taken. Reported money holds its
+    # share of the balance until it is confirmed or declined.
     paid = db.session.execute(
-        update(Bill).where(Bill.id == bill.id, Bill.status.in_(OPEN_STATES),
-                           Bill.amount_paid_cents + amount <= Bill.amount_due_cents)
-        .values(amount_paid_cents=Bill.amount_paid_cents + amount, updated_at=utcnow())
+        update(Bill).where(Bill.id == bill.id,
+                           Bill.status.in_(rules.from_states("record_payment")),
+                           Bill.amount_paid_cents + Bill.amount_reported_cents + amount
+                           <= Bill.amount_due_cents)
+        .values({column: getattr(Bill, column) + amount, "updated_at": utcnow()})
         .execution_options(synchronize_session=False))
     if paid.rowcount != 1:
         db.session.rollback()
@@ -178,25 +235,94 @@ def record_payment(library_id: int, bill_id: str, data: dict, today: date,
         if bill.status not in OPEN_STATES:
             raise ConflictError(f"This bill is {bill.status}; it takes no more payments.",
                                 code=f"bill_{bill.status}", status_now=bill.status)
-        raise ConflictError(f"The payment of {amount} cents is more than the balance of "
-                            f"{bill.balance_cents} cents.", code="overpayment",
-                            balance_cents=bill.balance_cents)
+        open_cents = bill.balance_cents - bill.amount_reported_cents
+        raise ConflictError(f"The payment of {amount} cents is more than the {open_cents} "
+                            "cents neither received nor reported.", code="overpayment",
+                            balance_cents=bill.balance_cents,
+                            reported_cents=bill.amount_reported_cents)
     payment = Payment(id=new_id("pay"), bill_id=bill.id, amount_cents=amount,
                       paid_by=data["paid_by"], reference=data.get("reference"),
-                      recorded_by_library_id=library_id, paid_on=today)
+                      recorded_by_library_id=library_id, paid_on=today,
+                      status="confirmed" if confirmed else "reported",
+                      confirmed_on=today if confirmed else None)
     db.session.add(payment)
     db.session.flush()
     record(_parties(bill), "bill.payment_recorded", {"bill_id": bill.id,
                                                      "payment_id": payment.id})
+    if confirmed:
+        _settle_if_paid(bill, today)
+    return _commit(payment, before_commit)
+
+
+def _settle_if_paid(bill: Bill, today: date) -> None:
+    """When confirmed money covers the amount due: the bill is paid and its blocks go (R8)."""
     paid_in_full = db.session.execute(
-        update(Bill).where(Bill.id == bill.id, Bill.status.in_(OPEN_STATES),
+        update(Bill).where(Bill.id == bill.id, Bill.status.in_(rules.from_states("settle")),
                            Bill.amount_paid_cents == Bill.amount_due_cents)
-        .values(status="paid", closed_on=today).execution_options(synchronize_session=False))
+        .values(status=rules.next_state("settle", "open"), closed_on=today)
+        .execution_options(synchronize_session=False))
     if paid_in_full.rowcount == 1:
         _close_disputes(bill, "settled")
         record(_parties(bill), "bill.paid", {"bill_id": bill.id})
         settle_for_bill(bill.id)
-    return _commit(payment, before_commit)
+
+
+def _reported_payment(bill: Bill, payment_id: str) -> Payment:
+    """A payment on this bill, or 404."""
+    payment = db.session.execute(select(Payment).where(
+        Payment.id == payment_id, Payment.bill_id == bill.id)).scalar_one_or_none()
+    if payment is None:
+        raise NotFoundError("This bill has no such payment.", code="payment_not_found")
+    return payment
+
+
+def _answer_report(library_id: int, bill_id: str, payment_id: str, action: str,
+                   **values) -> tuple[Bill, Payment]:
+    """Move a reported payment to confirmed or declined, once (no race), for the issuer."""
+    bill = party_bill(library_id, bill_id)
+    _check_actor(bill, library_id, "confirm_payment")
+    payment = _reported_payment(bill, payment_id)
+    moved = db.session.execute(
+        update(Payment).where(Payment.id == payment.id, Payment.status == "reported")
+        .values(**values).execution_options(synchronize_session=False)).rowcount == 1
+    if not moved:
+        db.session.rollback()
+        db.session.refresh(payment)
+        raise ConflictError(f"This payment is {payment.status}; only a reported payment is "
+                            f"{action}.", code=f"payment_{payment.status}",
+                            status_now=payment.status)
+    confirm = values["status"] == "confirmed"
+    moved = db.session.execute(
+        update(Bill).where(Bill.id == bill.id,
+                           Bill.status.in_(rules.from_states("confirm_payment")))
+        .values(amount_reported_cents=Bill.amount_reported_cents - payment.amount_cents,
+                amount_paid_cents=Bill.amount_paid_cents + (payment.amount_cents
+                                                            if confirm else 0),
+                updated_at=utcnow())
+        .execution_options(synchronize_session=False)).rowcount == 1
+    if not moved:
+        raise _state_conflict(bill, action)
+    return bill, payment
+
+
+def confirm_payment(library_id: int, bill_id: str, payment_id: str, today: date) -> BillView:
+    """The lending library confirms it received a payment the home library reported (R8)."""
+    bill, payment = _answer_report(library_id, bill_id, payment_id, "confirmed",
+                                   status="confirmed", confirmed_on=today)
+    record(_parties(bill), "bill.payment_confirmed", {"bill_id": bill.id,
+                                                      "payment_id": payment.id})
+    _settle_if_paid(bill, today)
+    return shown_to(library_id, commit_and_refresh(bill))
+
+
+def decline_payment(library_id: int, bill_id: str, payment_id: str, reason: str,
+                    today: date) -> BillView:
+    """The lending library says it never received a reported payment; the balance stands."""
+    bill, payment = _answer_report(library_id, bill_id, payment_id, "declined",
+                                   status="declined", declined_on=today, decline_reason=reason)
+    record(_parties(bill), "bill.payment_declined", {"bill_id": bill.id,
+                                                     "payment_id": payment.id})
+    return shown_to(library_id, commit_and_refresh(bill))
 
 
 def _close_disputes(bill: Bill, because: str) -> None:
@@ -207,37 +333,29 @@ def _close_disputes(bill: Bill, because: str) -> None:
                        .execution_options(synchronize_session=False))
 
 
-def void_bill(library_id: int, bill_id: str, reason: str, today: date) -> Bill:
+def void_bill(library_id: int, bill_id: str, reason: str, today: date) -> BillView:
     """The issuer withdraws its bill, saying why."""
     bill = party_bill(library_id, bill_id)
-    if bill.issuer_library_id != library_id:
-        raise ForbiddenError("Only the library that issued a bill can void it.",
-                             code="only_issuer")
-    if not _transition(bill, OPEN_STATES, status="void", void_reason=reason, closed_on=today):
+    _check_actor(bill, library_id, "void")
+    if not _transition(bill, "void", void_reason=reason, closed_on=today):
         raise _state_conflict(bill, "voided")
     _close_disputes(bill, "settled")
     record(_parties(bill), "bill.voided", {"bill_id": bill.id})
     settle_for_bill(bill.id)
-    db.session.commit()
-    db.session.refresh(bill)
-    return bill
+    return shown_to(library_id, commit_and_refresh(bill))
 
 
-def dispute_bill(library_id: int, bill_id: str, reason: str) -> Bill:
+def dispute_bill(library_id: int, bill_id: str, reason: str) -> BillView:
     """The home library disputes a bill (R13: the libraries work it out first)."""
     bill = party_bill(library_id, bill_id)
-    if bill.home_library_id != library_id:
-        raise ForbiddenError("Only the home library can dispute a bill.",
-                             code="only_home_library")
-    if not _transition(bill, ("open",), status="disputed"):
+    _check_actor(bill, library_id, "dispute")
+    if not _transition(bill, "dispute"):
         raise _state_conflict(bill, "disputed")
     dispute = Dispute(id=new_id("dsp"), bill_id=bill.id, reason=reason)
     db.session.add(dispute)
     db.session.flush()
     record(_parties(bill), "bill.disputed", {"bill_id": bill.id, "dispute_id": dispute.id})
-    db.session.commit()
-    db.session.refresh(bill)
-    return bill
+    return shown_to(library_id, commit_and_refresh(bill))
 
 
 def _open_dispute(bill: Bill) -> Dispute | None:
@@ -246,44 +364,37 @@ def _open_dispute(bill: Bill) -> Dispute | None:
         Dispute.bill_id == bill.id, Dispute.closed_at.is_(None))).scalar_one_or_none()
 
 
-def answer_dispute(library_id: int, bill_id: str, answer: str) -> Bill:
+def answer_dispute(library_id: int, bill_id: str, answer: str) -> BillView:
     """The issuer answers the home library's dispute; the bill stays disputed."""
     bill = party_bill(library_id, bill_id)
-    if bill.issuer_library_id != library_id:
-        raise ForbiddenError("Only the library that issued a bill answers its dispute.",
-                             code="only_issuer")
+    _check_actor(bill, library_id, "answer")
     dispute = _open_dispute(bill)
-    if bill.status != "disputed" or dispute is None:
+    if rules.next_state("answer", bill.status) is None or dispute is None:
         raise ConflictError("This bill has no open dispute to answer.", code="no_open_dispute")
     dispute.answer, dispute.answered_at = answer, utcnow()
     record(_parties(bill), "bill.dispute_answered", {"bill_id": bill.id,
                                                      "dispute_id": dispute.id})
-    db.session.commit()
-    db.session.refresh(bill)
-    return bill
+    return shown_to(library_id, commit_and_refresh(bill))
 
 
-def withdraw_dispute(library_id: int, bill_id: str) -> Bill:
+def withdraw_dispute(library_id: int, bill_id: str) -> BillView:
     """The home library withdraws its dispute; the bill is open again."""
     bill = party_bill(library_id, bill_id)
-    if bill.home_library_id != library_id:
-        raise ForbiddenError("Only the home library can withdraw its dispute.",
-                             code="only_home_library")
-    if not _transition(bill, ("disputed",), status="open"):
+    _check_actor(bill, library_id, "withdraw_dispute")
+    if not _transition(bill, "withdraw_dispute"):
         raise ConflictError("This bill has no open dispute to withdraw.",
                             code="no_open_dispute")
     _close_disputes(bill, "withdrawn")
     record(_parties(bill), "bill.dispute_withdrawn", {"bill_id": bill.id})
-    db.session.commit()
-    db.session.refresh(bill)
-    return bill
+    return shown_to(library_id, commit_and_refresh(bill))
 
 
 def propose_resolution(library_id: int, bill_id: str, data: dict,
                        before_commit: Hook = None) -> Resolution:
     """Either party proposes alternate terms (R6); an earlier open proposal is superseded."""
     bill = party_bill(library_id, bill_id)
-    if bill.status not in OPEN_STATES:
+    _check_actor(bill, library_id, "propose")
+    if rules.next_state("propose", bill.status) is None:
         raise ConflictError(f"This bill is {bill.status}; there is nothing left to settle.",
                             code=f"bill_{bill.status}", status_now=bill.status)
     db.session.execute(update(Resolution).where(Resolution.bill_id == bill.id,
@@ -299,9 +410,11 @@ def propose_resolution(library_id: int, bill_id: str, data: dict,
     return _commit(proposal, before_commit)
 
 
-def accept_resolution(library_id: int, bill_id: str, resolution_id: str, today: date) -> Bill:
+def accept_resolution(library_id: int, bill_id: str, resolution_id: str,
+                      today: date) -> BillView:
     """The other party accepts the proposal; only then is the bill resolved (R6)."""
     bill = party_bill(library_id, bill_id)
+    _check_actor(bill, library_id, "resolve")
     proposal = db.session.execute(select(Resolution).where(
         Resolution.id == resolution_id, Resolution.bill_id == bill.id)).scalar_one_or_none()
     if proposal is None:
@@ -317,23 +430,13 @@ def accept_resolution(library_id: int, bill_id: str, resolution_id: str, today: 
                                  Resolution.status == "proposed")
         .values(status="accepted", accepted_at=utcnow())
         .execution_options(synchronize_session=False))
-    if accepted.rowcount != 1 or not _transition(bill, OPEN_STATES, status="resolved",
-                                                 closed_on=today):
+    if accepted.rowcount != 1 or not _transition(bill, "resolve", closed_on=today):
         raise _state_conflict(bill, "resolved")
     _close_disputes(bill, "settled")
     record(_parties(bill), "bill.resolved", {"bill_id": bill.id,
                                              "resolution_id": proposal.id})
     settle_for_bill(bill.id)
-    db.session.commit()
-    db.session.refresh(bill)
-    return bill
-
-
-def seen_by(library_id: int, bills):
-    """Mark bills with the library viewing them, so the answer shows what it may see (R16)."""
-    for bill in bills if isinstance(bills, list) else [bills]:
-        bill.viewer_id = library_id
-    return bills
+    return shown_to(library_id, commit_and_refresh(bill))
 
 
 def quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
@@ -346,8 +449,10 @@ def quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
 def statement(library_id: int, year: int, quarter: int) -> dict:
     """A quarter's statement: per counterparty, what the caller billed, was paid, is owed, owes.
 
-    Balances are as at the quarter's last day: bills sent by then, less payments made by then,
-    leaving out bills voided or settled by alternate resolution by then.
+    Balances are as at the quarter's last day: bills sent by then, less money the lender had
+    confirmed receiving by then (R8), leaving out bills voided or settled by alternate
+    resolution by then. Money the home library had reported but the lender had not yet
+    confirmed is shown beside it, and does not reduce the balance.
     """
     start, end = quarter_bounds(year, quarter)
     me = library_id
@@ -357,22 +462,28 @@ def statement(library_id: int, year: int, quarter: int) -> dict:
         return rows.setdefault(other, {
             "billed_by_you_cents": 0, "billed_to_you_cents": 0, "received_cents": 0,
             "paid_cents": 0, "owed_to_you_cents": 0, "you_owe_cents": 0,
-            "you_owe_as_liable_cents": 0})
+            "you_owe_as_liable_cents": 0, "reported_to_you_cents": 0,
+            "reported_by_you_cents": 0})
 
     bills = db.session.execute(
         select(Bill.id, Bill.issuer_library_id, Bill.home_library_id, Bill.amount_due_cents,
                Bill.sent_on, Bill.status, Bill.closed_on, Bill.liable_party)
         .where(or_(Bill.issuer_library_id == me, Bill.home_library_id == me),
                Bill.sent_on <= end)).all()
-    paid_by_end = dict(db.session.execute(
-        select(Payment.bill_id, db.func.sum(Payment.amount_cents)).join(Bill)
-        .where(or_(Bill.issuer_library_id == me, Bill.home_library_id == me),
-               Payment.paid_on <= end).group_by(Payment.bill_id)).all())
-    paid_in_quarter = dict(db.session.execute(
-        select(Payment.bill_id, db.func.sum(Payment.amount_cents)).join(Bill)
-        .where(or_(Bill.issuer_library_id == me, Bill.home_library_id == me),
-               Payment.paid_on >= start, Payment.paid_on <= end)
-        .group_by(Payment.bill_id)).all())
+    mine_or_theirs = or_(Bill.issuer_library_id == me, Bill.home_library_id == me)
+
+    def sums(*conditions) -> dict[str, int]:
+        return dict(db.session.execute(
+            select(Payment.bill_id, db.func.sum(Payment.amount_cents)).join(Bill)
+            .where(mine_or_theirs, *conditions).group_by(Payment.bill_id)).all())
+
+    confirmed_by_end = Payment.confirmed_on.is_not(None) & (Payment.confirmed_on <= end)
+    paid_by_end = sums(confirmed_by_end)
+    paid_in_quarter = sums(confirmed_by_end, Payment.confirmed_on >= start)
+    # Reported by the quarter's end, and by then neither confirmed nor declined.
+    reported_at_end = sums(
+        Payment.paid_on <= end, ~confirmed_by_end,
+        or_(Payment.declined_on.is_(None), Payment.declined_on > end))
     for bill in bills:
         mine = bill.issuer_library_id == me
         entry = row(bill.home_library_id if mine else bill.issuer_library_id)
@@ -383,6 +494,8 @@ def statement(library_id: int, year: int, quarter: int) -> dict:
         settled_otherwise = bill.status in ("void", "resolved") and bill.closed_on <= end
         if settled_otherwise:
             continue
+        entry["reported_to_you_cents" if mine else "reported_by_you_cents"] += \
+            reported_at_end.get(bill.id, 0)
         balance = bill.amount_due_cents - (paid_by_end.get(bill.id) or 0)
         if mine:
             entry["owed_to_you_cents"] += balance

@@ -4,8 +4,8 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.auth import Caller, requires
-from app.blocks import rules, service
+from app.auth import requires
+from app.blocks import service
 from app.blocks.schemas import (
     BlockListQuerySchema,
     BlockPageSchema,
@@ -14,6 +14,7 @@ from app.blocks.schemas import (
     RefuseSchema,
 )
 from app.idempotency import idempotent
+from app.pagination import paged
 from app.timestamps import today_in
 
 blp = Blueprint("blocks", __name__, url_prefix="/api/v1/blocks",
@@ -25,15 +26,6 @@ def today():
     return today_in(current_app.config["TIMEZONE"])
 
 
-def shown_to(caller: Caller, blocks):
-    """Mark blocks with who views them and whether they are overdue, for the answer."""
-    now = today()
-    for block in blocks if isinstance(blocks, list) else [blocks]:
-        block.viewer_id = caller.library_id
-        block.overdue = rules.is_overdue(block.status, block.response_due_on, now)
-    return blocks
-
-
 @blp.route("")
 class Blocks(MethodView):
     """Block requests the caller made or received."""
@@ -43,26 +35,18 @@ class Blocks(MethodView):
     @blp.response(200, BlockPageSchema)
     def get(self, query, caller):
         """List blocks you asked for (`as=requester`) or received (`as=home`); the office: all."""
-        page = service.list_blocks(caller, today(), **query)
-        shown_to(caller, page["items"])
-        return page
+        return service.list_blocks(caller, today(), **paged(query, current_app.config))
 
-    @requires("member")
+    @requires("member", reciprocal=True)
     @blp.arguments(BlockRequestSchema())
     @blp.response(201, BlockSchema)
     @blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "required": False,
                           "schema": {"type": "string", "maxLength": 255}}])
     def post(self, data, caller):
         """Ask a patron's home library to block them, or mark them delinquent, for unpaid bills."""
-        def run(hook):
-            remember = (lambda block: hook(shown_to(caller, block))) if hook else None
-            block = service.request_block(
-                caller.library_id, data, current_app.config["HMAC_KEY"].encode("utf-8"),
-                today(), int(current_app.config["BLOCK_RESPONSE_DAYS"]),
-                before_commit=remember)
-            return shown_to(caller, block)
-
-        return idempotent(caller, BlockSchema(), 201, run)
+        return idempotent(caller, BlockSchema(), 201, lambda hook: service.request_block(
+            caller, data, current_app.config["HMAC_KEY"].encode("utf-8"), today(),
+            int(current_app.config["BLOCK_RESPONSE_DAYS"]), before_commit=hook))
 
 
 @blp.route("/<block_id>", methods=["GET"])
@@ -70,7 +54,7 @@ class Blocks(MethodView):
 @blp.response(200, BlockSchema)
 def block_detail(block_id, caller):
     """Show a block you are party to."""
-    return shown_to(caller, service.party_block(caller, block_id))
+    return service.show_block(caller, block_id, today())
 
 
 @blp.route("/<block_id>/honor", methods=["POST"])
@@ -78,7 +62,7 @@ def block_detail(block_id, caller):
 @blp.response(200, BlockSchema)
 def honor(block_id, caller):
     """Honor a request (home library): the patron is blocked or marked delinquent."""
-    return shown_to(caller, service.honor_block(caller, block_id))
+    return service.honor_block(caller, block_id, today())
 
 
 @blp.route("/<block_id>/refuse", methods=["POST"])
@@ -87,7 +71,7 @@ def honor(block_id, caller):
 @blp.response(200, BlockSchema)
 def refuse(data, block_id, caller):
     """Refuse a request (home library), saying why: you become liable for its bills (R8)."""
-    return shown_to(caller, service.refuse_block(caller, block_id, data["reason"]))
+    return service.refuse_block(caller, block_id, data["reason"], today())
 
 
 @blp.route("/<block_id>/release", methods=["POST"])
@@ -95,7 +79,7 @@ def refuse(data, block_id, caller):
 @blp.response(200, BlockSchema)
 def release(block_id, caller):
     """Release an honored block you asked for: it is no longer needed (R8)."""
-    return shown_to(caller, service.release_block(caller, block_id))
+    return service.release_block(caller, block_id, today())
 
 
 @blp.route("/<block_id>/withdraw", methods=["POST"])
@@ -103,4 +87,4 @@ def release(block_id, caller):
 @blp.response(200, BlockSchema)
 def withdraw(block_id, caller):
     """Withdraw a request you made that has not been answered."""
-    return shown_to(caller, service.withdraw_block(caller, block_id))
+    return service.withdraw_block(caller, block_id, today())

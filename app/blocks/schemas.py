@@ -38,18 +38,16 @@ class BlockSchema(Schema):
     status = fields.String(metadata={"enum": list(STATES)})
     requester = fields.Function(lambda b: b.requester.code)
     home_library = fields.Function(lambda b: b.home.code)
-    card_last4 = fields.Function(lambda b: b.patron.card_last4)
+    card_last4 = fields.String(allow_none=True, metadata={
+        "description": "Shown to the block's two parties only (R16)."})
     # The home library's own reference, so its staff can find the patron (shown to it only).
-    external_ref = fields.Function(
-        lambda b: b.patron.external_ref if getattr(b, "viewer_id", None) == b.home_library_id
-        else None)
+    external_ref = fields.String(allow_none=True)
     bill_ids = fields.Function(lambda b: [bill.id for bill in b.bills])
     note = fields.String(allow_none=True)
     refusal_reason = fields.String(allow_none=True)
     release_reason = fields.String(allow_none=True)
     response_due_on = fields.Date()
-    overdue = fields.Function(lambda b: getattr(b, "overdue", False), metadata={
-        "description": "Still unanswered after response_due_on."})
+    overdue = fields.Boolean(metadata={"description": "Still unanswered after response_due_on."})
     requested_at = fields.DateTime(format="iso")
     answered_at = fields.DateTime(format="iso", allow_none=True)
     closed_at = fields.DateTime(format="iso", allow_none=True)

@@ -10,11 +10,12 @@ covers first.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import case, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from app.auth import Caller
 from app.bills.models import OPEN_STATES, Bill
@@ -24,35 +25,51 @@ from app.errors import ConflictError, ForbiddenError, NotFoundError, RuleError
 from app.events.service import record
 from app.extensions import db
 from app.ids import new_id
-from app.libraries.models import Library
+from app.libraries.service import check_card_home, member_by_code
 from app.pagination import paginate
-from app.patrons.models import Patron, ReplacedCard
+from app.patrons.models import ReplacedCard
 from app.patrons.rules import card_hmac, normalize_card
+from app.patrons.service import patron_by_card
 from app.timestamps import utcnow
+from app.transaction import commit_and_refresh
 
 Hook = Callable[[object], None] | None
 
 
-def _patron(home_id: int, digest: bytes) -> Patron | None:
-    """The home library's patron holding, or having held, this card."""
-    patron = db.session.execute(select(Patron).where(
-        Patron.library_id == home_id, Patron.card_hmac == digest)).scalar_one_or_none()
-    if patron is None:
-        patron_id = db.session.execute(select(ReplacedCard.patron_id).where(
-            ReplacedCard.library_id == home_id, ReplacedCard.card_hmac == digest)).scalar()
-        patron = db.session.get(Patron, patron_id) if patron_id else None
-    return patron
+@dataclass(frozen=True)
+class BlockView:
+    """A block as one viewer sees it: the block's own fields, and what only that viewer may see.
+
+    R16: the home library's own reference for the patron is shown to the home library only.
+    """
+
+    block: Block
+    card_last4: str | None
+    external_ref: str | None
+    overdue: bool
+
+    def __getattr__(self, name):
+        return getattr(self.block, name)
 
 
-def request_block(requester_id: int, data: dict, key: bytes, today: date, due_days: int,
-                  before_commit: Hook = None) -> Block:
+def shown_to(caller: Caller, block: Block, today: date) -> BlockView:
+    """The block as `caller` (a party, or the federation office) may see it.
+
+    R16: the office, party to no block, sees what it needs to run the federation (who asked
+    whom, the state, the dates) and no patron data, not even the card's last four digits.
+    """
+    home = caller.library_id == block.home_library_id
+    party = home or caller.library_id == block.requester_library_id
+    return BlockView(block, card_last4=block.patron.card_last4 if party else None,
+                     external_ref=block.patron.external_ref if home else None,
+                     overdue=rules.is_overdue(block.status, block.response_due_on, today))
+
+
+def request_block(caller: Caller, data: dict, key: bytes, today: date, due_days: int,
+                  before_commit: Hook = None) -> BlockView:
     """A lending library asks the home library to block a patron or mark them delinquent."""
-    home = db.session.execute(select(Library).where(Library.code == data["home_library"])
-                              ).scalar_one_or_none()
-    if home is None:
-        raise RuleError(f"No member library has the code {data['home_library']}.",
-                        code="unknown_home_library",
-                        errors={"home_library": "Not a member library's code."})
+    requester_id = caller.library_id
+    home = member_by_code(data["home_library"], field="home_library")
     if home.id == requester_id:
         raise RuleError("A library blocks its own patrons in its own system.",
                         code="own_patron", errors={"home_library": "This is your own library."})
@@ -65,8 +82,9 @@ def request_block(requester_id: int, data: dict, key: bytes, today: date, due_da
     bills = db.session.execute(select(Bill).where(
         Bill.id.in_(wanted), Bill.issuer_library_id == requester_id,
         Bill.home_library_id == home.id).order_by(Bill.id).with_for_update()).scalars().all()
-    digest = card_hmac(key, normalize_card(data["card_number"]))
-    patron = _patron(home.id, digest) if len(bills) == len(wanted) else None
+    card = normalize_card(data["card_number"])
+    digest = card_hmac(key, card)
+    patron = patron_by_card(home.id, digest) if len(bills) == len(wanted) else None
     if patron is None:
         covered = {bill.id for bill in bills if bill.card_hmac == digest}
     else:
@@ -88,6 +106,7 @@ def request_block(requester_id: int, data: dict, key: bytes, today: date, due_da
                         "blocked through the federation; contact the home library (R14).",
                         code="patron_not_registered",
                         errors={"card_number": "Not registered by the home library."})
+    check_card_home(card, home, registered=True)  # R15
     settled = [bill.id for bill in bills if bill.status not in OPEN_STATES]
     if settled:
         raise _not_unpaid(settled)
@@ -115,10 +134,11 @@ def request_block(requester_id: int, data: dict, key: bytes, today: date, due_da
         db.session.rollback()
         raise _not_unpaid(settled)
     record([requester_id, home.id], "block.requested", {"block_id": block.id})
+    view = shown_to(caller, block, today)
     if before_commit is not None:
-        before_commit(block)
+        before_commit(view)
     db.session.commit()
-    return block
+    return view
 
 
 def _not_unpaid(settled: list[str]) -> RuleError:
@@ -152,8 +172,13 @@ def party_block(caller: Caller, block_id: str) -> Block:
     return block
 
 
+def show_block(caller: Caller, block_id: str, today: date) -> BlockView:
+    """A block the caller is party to, as the caller may see it."""
+    return shown_to(caller, party_block(caller, block_id), today)
+
+
 def list_blocks(caller: Caller, today: date, *, as_=None, status=None, overdue=None,
-                limit=None, cursor=None) -> dict:
+                limit: int, cursor=None) -> dict:
     """A page of blocks: the caller's as requester or home (the office: all)."""
     query = select(Block)
     if caller.is_admin:
@@ -170,7 +195,13 @@ def list_blocks(caller: Caller, today: date, *, as_=None, status=None, overdue=N
     if overdue is not None:
         late = (Block.status == "requested") & (Block.response_due_on < today)
         query = query.where(late if overdue else ~late)
-    return paginate(query, Block.id, limit=limit, cursor=cursor)
+    page = paginate(query.options(*_WITH_EVERYTHING), Block.id, limit=limit, cursor=cursor)
+    return {**page, "items": [shown_to(caller, block, today) for block in page["items"]]}
+
+
+# What a block's answer shows, loaded with the page rather than block by block.
+_WITH_EVERYTHING = (joinedload(Block.requester), joinedload(Block.home),
+                    joinedload(Block.patron), selectinload(Block.bills))
 
 
 def _act(caller: Caller, block_id: str, action: str, *, lock_bills: bool = False,
@@ -207,15 +238,13 @@ def _act(caller: Caller, block_id: str, action: str, *, lock_bills: bool = False
     return block
 
 
-def honor_block(caller: Caller, block_id: str) -> Block:
+def honor_block(caller: Caller, block_id: str, today: date) -> BlockView:
     """The home library honors the request: the patron is blocked or marked everywhere."""
     block = _act(caller, block_id, "honor", answered_at=utcnow())
-    db.session.commit()
-    db.session.refresh(block)
-    return block
+    return shown_to(caller, commit_and_refresh(block), today)
 
 
-def refuse_block(caller: Caller, block_id: str, reason: str) -> Block:
+def refuse_block(caller: Caller, block_id: str, reason: str, today: date) -> BlockView:
     """The home library refuses, and becomes liable for the covered bills still unpaid (R8)."""
     block = _act(caller, block_id, "refuse", lock_bills=True, answered_at=utcnow(),
                  refusal_reason=reason, closed_at=utcnow())
@@ -231,25 +260,19 @@ def refuse_block(caller: Caller, block_id: str, reason: str) -> Block:
     for bill_id in bill_ids:
         record([block.requester_library_id, block.home_library_id],
                "bill.liability_changed", {"bill_id": bill_id, "block_id": block.id})
-    db.session.commit()
-    db.session.refresh(block)
-    return block
+    return shown_to(caller, commit_and_refresh(block), today)
 
 
-def release_block(caller: Caller, block_id: str) -> Block:
+def release_block(caller: Caller, block_id: str, today: date) -> BlockView:
     """The requester says the block is no longer needed (R8)."""
     block = _act(caller, block_id, "release", release_reason="requester", closed_at=utcnow())
-    db.session.commit()
-    db.session.refresh(block)
-    return block
+    return shown_to(caller, commit_and_refresh(block), today)
 
 
-def withdraw_block(caller: Caller, block_id: str) -> Block:
+def withdraw_block(caller: Caller, block_id: str, today: date) -> BlockView:
     """The requester withdraws a request the home library has not answered."""
     block = _act(caller, block_id, "withdraw", release_reason="requester", closed_at=utcnow())
-    db.session.commit()
-    db.session.refresh(block)
-    return block
+    return shown_to(caller, commit_and_refresh(block), today)
 
 
 def settle_for_bill(bill_id: str) -> None:

@@ -217,10 +217,13 @@ def _load_bills(libraries: dict, key: bytes, today: date, echo) -> None:
                        "processing_fee_cents": 500}]}, key, today)
         pay = {"paid_by": "patron", "reference": "demo receipt"}
         if state == "partial":
-            bills.record_payment(home, bill.id, {**pay, "amount_cents": 1500}, today)
+            # Naperville received $15; Aurora reports $5 more, awaiting confirmation (R8).
+            bills.record_payment(lender, bill.id, {**pay, "amount_cents": 1500}, today)
+            bills.record_payment(home, bill.id, {**pay, "amount_cents": 500}, today)
         elif state == "paid":
-            bills.record_payment(home, bill.id, {**pay, "amount_cents": bill.amount_due_cents},
-                                 today)
+            reported = bills.record_payment(
+                home, bill.id, {**pay, "amount_cents": bill.amount_due_cents}, today)
+            bills.confirm_payment(lender, bill.id, reported.id, today)
         elif state == "disputed":
             bills.dispute_bill(home, bill.id, "The patron says the atlas was damaged before.")
         elif state == "resolved":
@@ -272,18 +275,18 @@ def _load_blocks(libraries: dict, key: bytes, today: date, due_days: int, echo) 
                        "list_price_cents": 3299}]}, key, today)
         # An overdue request was made long enough ago that its answer is past due.
         asked_on = today - timedelta(days=due_days + 7) if state == "overdue" else today
-        block = blocks.request_block(lender, {
+        block = blocks.request_block(as_lender, {
             "card_number": card, "home_library": HOME, "kind": kind, "bill_ids": [bill.id],
             "note": note}, key, asked_on, due_days)
         if state in ("honored", "released"):
-            blocks.honor_block(as_home, block.id)
+            blocks.honor_block(as_home, block.id, today)
         if state == "released":
-            blocks.release_block(as_lender, block.id)
+            blocks.release_block(as_lender, block.id, today)
         elif state == "refused":
             blocks.refuse_block(as_home, block.id, "Our board does not block for other "
-                                                   "libraries' bills; we will pay.")
+                                                   "libraries' bills; we will pay.", today)
         elif state == "withdrawn":
-            blocks.withdraw_block(as_lender, block.id)
+            blocks.withdraw_block(as_lender, block.id, today)
         made += 1
     blocks.mark_overdue(today)
     echo(f"Blocks: {made} demo blocks made, {len(DEMO_BLOCKS) - made} already there.")

@@ -11,6 +11,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from app.libraries.rules import must_participate  # R1, one definition for every capability
+
 # Kinds of items a library lends. The bill formats (app/bills/schemas.py FORMATS, minus
 # "other") are all here, so a bill's item and a policy speak of the same things.
 FORMATS = (
@@ -63,11 +65,6 @@ STALE_MONTHS = 12  # R5: a policy not reviewed in 12 months is stale
 # codes and card prefixes only.
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_]{1,31}")
 _WORD = re.compile(r"[^\W_]+")
-
-
-def must_participate(type_: str, membership: str) -> bool:
-    """R1: every full-member public library takes part in reciprocal borrowing."""
-    return type_ == "public" and membership == "full"
 
 
 def stale_cutoff(today: date) -> date:

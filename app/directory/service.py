@@ -15,24 +15,19 @@ from sqlalchemy.exc import IntegrityError
 from app.auth import Caller
 from app.directory import rules, versions, wording
 from app.directory.models import DirectoryEntry, DirectoryFormat, PolicyVersion
-from app.errors import BadRequestError, ConflictError, ForbiddenError, NotFoundError, RuleError
+from app.errors import BadRequestError, ConflictError, ForbiddenError, RuleError
 from app.events.service import record
 from app.extensions import db
 from app.ids import new_id
 from app.libraries.models import CardPrefix, Library
+from app.libraries.service import member_by_code
 from app.pagination import decode_cursor, encode_cursor
 from app.timestamps import UTCDateTime, utcnow
 
 
 def _library(code: str, *, active_only: bool = False) -> Library:
     """The library with this code, or 404 (inactive ones too, for readers)."""
-    query = select(Library).where(Library.code == code)
-    if active_only:
-        query = query.where(Library.active.is_(True))
-    library = db.session.execute(query).scalar_one_or_none()
-    if library is None:
-        raise NotFoundError(f"No member library has the code {code}.", code="library_not_found")
-    return library
+    return member_by_code(code, active_only=active_only)
 
 
 def member_terms() -> rules.MemberIndex:
@@ -109,7 +104,7 @@ def publish(library: Library, policy: dict, today: date, others) -> dict:
     lost = (policy["interlibrary_loan"].get("lost_materials") or {})
     entry.version_id, entry.version, entry.policy_hash = version.id, number, digest
     entry.published_at, entry.reviewed_on = version.published_at, version.reviewed_on
-    entry.participates = borrowing["participates"]
+    entry.participates = library.participates  # R1: the library record is the one source
     entry.items_at_a_time = borrowing.get("items_at_a_time") if entry.participates else None
     entry.nonresident_cards = cards["participates"] if cards else None
     entry.nonresident_from = cards.get("effective_from") if cards else None
@@ -255,7 +250,7 @@ def _entry(library: Library, entry: DirectoryEntry | None, formats: list[str],
         "published_at": entry.published_at if published else None,
         "reviewed_on": entry.reviewed_on if published else None,
         "stale": published and rules.is_stale(entry.reviewed_on, today),
-        "participates": entry.participates if published else None,
+        "participates": library.participates if published else None,
         "items_at_a_time": entry.items_at_a_time if published else None,
         "lends_formats": formats,
         "nonresident_cards": rules.nonresident_in_effect(
@@ -372,7 +367,11 @@ def _last_publish(library: Library) -> datetime:
 def answer(code: str, term: str, today: date, zone: str) -> dict:
     """A visitor's question about one format, answered from the published policy."""
     detail = entry_detail(code, today, zone)
-    result = wording.answer_question(detail["policy"], term, detail["name"])
+    policy = detail["policy"]
+    if policy is not None:  # R1: whether it takes part is the library record's to say
+        borrowing = {**policy["reciprocal_borrowing"], "participates": detail["participates"]}
+        policy = {**policy, "reciprocal_borrowing": borrowing}
+    result = wording.answer_question(policy, term, detail["name"])
     result.update(code=detail["code"], name=detail["name"], reviewed_on=detail["reviewed_on"],
                   stale=detail["stale"], last_modified=detail["last_modified"])
     if detail["stale"]:

@@ -1,10 +1,12 @@
 """HTTP view for a library's event feed."""
 
+from flask import current_app
 from flask_smorest import Blueprint
 
 from app.auth import requires
 from app.events import service
 from app.events.schemas import FeedQuerySchema, FeedSchema
+from app.pagination import page_size
 
 blp = Blueprint("events", __name__, url_prefix="/api/v1/events",
                 description="Your library's event feed: every change that concerns you.")
@@ -16,5 +18,6 @@ blp = Blueprint("events", __name__, url_prefix="/api/v1/events",
 @blp.response(200, FeedSchema)
 def feed(query, caller):
     """Read your events after a position, oldest first; poll with `after=next_cursor`."""
-    return service.read_feed(caller.library_id, after=query["after"], limit=query["limit"],
+    return service.read_feed(caller.library_id, after=query["after"],
+                             limit=page_size(query["limit"], current_app.config),
                              types=query["type"])

@@ -3,12 +3,11 @@
 import re
 from collections.abc import Iterable
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from app.errors import BadRequestError
+from app.errors import InvalidCursorError
 from app.events.models import Event, EventCounter
 from app.extensions import db
 from app.ids import new_id
@@ -39,11 +38,10 @@ def record(library_ids: Iterable[int], type_: str, data: dict) -> None:
                              type=type_, data=data, occurred_at=now))
 
 
-def read_feed(library_id: int, *, after: str | None, limit: int | None,
+def read_feed(library_id: int, *, after: str | None, limit: int,
               types: list[str] | None = None) -> dict:
     """A library's events after a position, oldest first; `next_cursor` is where to go on."""
     position = _position(after)
-    limit = min(limit or current_app.config["PAGE_SIZE"], current_app.config["PAGE_SIZE_MAX"])
     query = (select(Event).where(Event.library_id == library_id, Event.seq > position)
              .order_by(Event.seq).limit(limit))
     if types:
@@ -60,10 +58,10 @@ def read_feed(library_id: int, *, after: str | None, limit: int | None,
     return {"items": items, "next_cursor": str(last)}
 
 
-def _invalid_cursor() -> BadRequestError:
+def _invalid_cursor() -> InvalidCursorError:
     """The 400 for a cursor this feed did not give out."""
-    return BadRequestError("`after` is a position this feed gave out (the `next_cursor` of "
-                           "an earlier read).", code="invalid_cursor")
+    return InvalidCursorError("`after` is a position this feed gave out (the `next_cursor` "
+                              "of an earlier read).")
 
 
 def _position(after: str | None) -> int:

@@ -1,5 +1,6 @@
 """HTTP views for member libraries and keys: parse, call one service function, dump."""
 
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -15,6 +16,7 @@ from app.libraries.schemas import (
     LibrarySchema,
     LibraryUpdateSchema,
 )
+from app.pagination import paged
 
 blp = Blueprint("libraries", __name__, url_prefix="/api/v1/libraries",
                 description="Member libraries and their API keys (federation office).")
@@ -29,7 +31,7 @@ class Libraries(MethodView):
     @blp.response(200, LibraryPageSchema)
     def get(self, query, caller):
         """List member libraries, by code."""
-        return service.list_libraries(**query)
+        return service.list_libraries(**paged(query, current_app.config))
 
     @requires("admin")
     @blp.arguments(LibraryCreateSchema())

@@ -1,12 +1,13 @@
 """Use cases for member libraries and their keys."""
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from app.auth import Caller, issue_key
 from app.errors import ConflictError, ForbiddenError, NotFoundError, RuleError
 from app.extensions import db
 from app.libraries.models import ApiKey, CardPrefix, Library
+from app.libraries.rules import card_prefixes, may_opt_in, must_participate, overlapping
 from app.pagination import paginate
 from app.timestamps import utcnow
 
@@ -14,20 +15,31 @@ from app.timestamps import utcnow
 SELF_SERVICE_FIELDS = {"contact", "card_prefixes"}
 
 
-def must_participate(type_: str, membership: str) -> bool:
-    """R1: every full-member public library takes part in reciprocal borrowing."""
-    return type_ == "public" and membership == "full"
+def member_by_code(code: str, *, field: str | None = None, active_only: bool = False) -> Library:
+    """The member library with this code.
 
-
-def get_library(code: str) -> Library:
-    """The library with this code, or 404."""
-    library = db.session.execute(select(Library).where(Library.code == code)).scalar_one_or_none()
+    Unknown: 404 `library_not_found` when the code is the resource asked for (in the path),
+    422 `unknown_home_library` naming `field` when a request body named it.
+    """
+    query = select(Library).where(Library.code == code)
+    if active_only:
+        query = query.where(Library.active.is_(True))
+    library = db.session.execute(query).scalar_one_or_none()
     if library is None:
-        raise NotFoundError(f"No member library has the code {code}.", code="library_not_found")
+        detail = f"No member library has the code {code}."
+        if field:
+            raise RuleError(detail, code="unknown_home_library",
+                            errors={field: "Not a member library's code."})
+        raise NotFoundError(detail, code="library_not_found")
     return library
 
 
-def list_libraries(*, limit=None, cursor=None, active=None, type=None, system=None) -> dict:
+def get_library(code: str) -> Library:
+    """Show a member library (the route's use case), or 404."""
+    return member_by_code(code)
+
+
+def list_libraries(*, limit: int, cursor=None, active=None, type=None, system=None) -> dict:
     """A page of member libraries, by code."""
     query = select(Library)
     if active is not None:
@@ -54,8 +66,14 @@ def _apply(library: Library, data: dict) -> None:
                 setattr(library, name, data["address"][name])
 
 
-def _set_prefixes(library: Library, prefixes: list[str]) -> None:
-    """Replace a library's card prefixes; a prefix held by another library is a 409."""
+def _set_prefixes(library: Library, prefixes: list[str], caller: Caller | None) -> None:
+    """Replace a library's card prefixes (R15).
+
+    A prefix another library holds is a 409 `prefix_taken`. A member may add prefixes, but not
+    one overlapping another library's (either is a prefix of the other: 409 `prefix_overlaps`),
+    nor drop one (409 `prefix_retired_by_office`): only the federation office settles a real
+    overlap, where the longest prefix names the card's home, or retires a prefix.
+    """
     query = select(CardPrefix.prefix, Library.code).join(Library).where(
         CardPrefix.prefix.in_(prefixes))
     if library.id is not None:
@@ -64,8 +82,65 @@ def _set_prefixes(library: Library, prefixes: list[str]) -> None:
     if taken:
         raise ConflictError(f"The card prefix {taken.prefix} already identifies {taken.code}.",
                             code="prefix_taken")
+    if caller is not None and not caller.is_admin:
+        dropped = sorted(set(library.card_prefixes) - set(prefixes))
+        if dropped:
+            # Cards already issued under a prefix would lose their home, and another library
+            # could then claim the range and its patrons (R15).
+            raise ConflictError(
+                f"Only the federation office can retire a card prefix ({', '.join(dropped)}): "
+                "cards issued under it would lose their home library (R15).",
+                code="prefix_retired_by_office",
+                errors={"card_prefixes": f"Keep {', '.join(dropped)}."})
+        new = sorted(set(prefixes) - set(library.card_prefixes))
+        for prefix in new:
+            clash = _overlaps(prefix, library.id)
+            if clash:
+                raise ConflictError(
+                    f"The card prefix {prefix} overlaps {clash.code}'s prefix {clash.prefix}: "
+                    "cards in that range would have two homes (R15). Only the federation "
+                    "office can settle an overlap.", code="prefix_overlaps",
+                    errors={"card_prefixes": f"{prefix} overlaps {clash.code}'s "
+                                             f"{clash.prefix}."})
     keep = {p.prefix: p for p in library.prefixes}
     library.prefixes = [keep.get(p) or CardPrefix(prefix=p) for p in prefixes]
+
+
+def _overlaps(prefix: str, library_id: int | None):
+    """Another library's prefix that overlaps `prefix` (code, prefix), or None (R15)."""
+    shorter = card_prefixes(prefix)
+    query = select(CardPrefix.prefix, Library.code).join(Library).where(
+        or_(CardPrefix.prefix.in_(shorter),
+            func.substr(CardPrefix.prefix, 1, len(prefix)) == prefix))
+    if library_id is not None:
+        query = query.where(CardPrefix.library_id != library_id)
+    found = db.session.execute(query.order_by(CardPrefix.prefix)).all()
+    return next((row for row in found if overlapping(prefix, [row.prefix])), None)
+
+
+def home_by_prefix(card: str) -> Library | None:
+    """The library the card's longest claimed prefix names as its home, if any (R15)."""
+    return db.session.execute(
+        select(Library).join(CardPrefix).where(CardPrefix.prefix.in_(card_prefixes(card)))
+        .order_by(func.length(CardPrefix.prefix).desc()).limit(1)).scalar_one_or_none()
+
+
+def check_card_home(card: str, home: Library, registered: bool) -> None:
+    """R15: a card's home is the library its prefix names or, with no prefix, one that
+    registered it; naming any other library is a 422 `wrong_home_library`."""
+    by_prefix = home_by_prefix(card)
+    if by_prefix is not None and by_prefix.id != home.id:
+        raise RuleError(f"This card's number prefix names {by_prefix.code} as its home "
+                        f"library, not {home.code} (R15).", code="wrong_home_library",
+                        home_library_should_be=by_prefix.code,
+                        errors={"home_library": f"The card's home library is "
+                                                f"{by_prefix.code}."})
+    if by_prefix is None and not registered:
+        # Which library registered it, if any, is not the caller's to know (R16).
+        raise RuleError(f"No member's card prefix matches this card and {home.code} has not "
+                        "registered it, so it is not a card of that library (R15). Ask the "
+                        "patron which library issued the card.", code="wrong_home_library",
+                        errors={"home_library": f"Not a card {home.code} issued."})
 
 
 def _check_participation(library: Library, requested: bool | None) -> None:
@@ -81,6 +156,13 @@ def _check_participation(library: Library, requested: bool | None) -> None:
                             errors={"reciprocal_borrowing": "Must be true for public full "
                                                             "members (R1)."})
         library.reciprocal_borrowing = True
+    elif not may_opt_in(library.membership):
+        if requested is True:
+            raise RuleError("An associate member takes no part in reciprocal borrowing (R1).",
+                            code="associates_take_no_part",
+                            errors={"reciprocal_borrowing": "Associate members cannot opt "
+                                                            "in (R1)."})
+        library.reciprocal_borrowing = False
     elif library.reciprocal_borrowing is None:
         library.reciprocal_borrowing = False
 
@@ -105,7 +187,7 @@ def admit_library(data: dict) -> Library:
     _check_participation(library, data.get("reciprocal_borrowing"))
     # Prefixes before add: the prefix query must not autoflush the new row, or a code taken
     # meanwhile by a concurrent admit fails there, outside _commit_or_conflict, as a 500.
-    _set_prefixes(library, data.get("card_prefixes", []))
+    _set_prefixes(library, data.get("card_prefixes", []), None)
     db.session.add(library)
     _commit_or_conflict("That library code or card prefix was just taken.", "library_exists")
     return library
@@ -113,7 +195,7 @@ def admit_library(data: dict) -> Library:
 
 def update_library(code: str, data: dict, caller: Caller) -> Library:
     """Change a library: the office any field, the library itself its contact and prefixes."""
-    library = get_library(code)
+    library = member_by_code(code)
     if not caller.is_admin:
         if caller.library_id != library.id:
             raise ForbiddenError("A library may change only its own record.",
@@ -127,7 +209,7 @@ def update_library(code: str, data: dict, caller: Caller) -> Library:
     _apply(library, data)
     _check_participation(library, data.get("reciprocal_borrowing"))
     if "card_prefixes" in data:
-        _set_prefixes(library, data["card_prefixes"])
+        _set_prefixes(library, data["card_prefixes"], caller)
         # Prefixes live in their own table: the row's onupdate would not see this change.
         library.updated_at = utcnow()
     _commit_or_conflict("That card prefix was just taken by another library.", "prefix_taken")
@@ -136,7 +218,7 @@ def update_library(code: str, data: dict, caller: Caller) -> Library:
 
 def issue_library_key(code: str, label: str | None) -> tuple[ApiKey, str]:
     """Issue a key for a member library (federation office)."""
-    library = get_library(code)
+    library = member_by_code(code)
     record, key = issue_key(library, label)
     db.session.commit()
     return record, key
@@ -151,14 +233,14 @@ def issue_admin_key(label: str | None) -> tuple[ApiKey, str]:
 
 def list_keys(code: str) -> list[ApiKey]:
     """A library's keys, newest first, never the keys themselves."""
-    library = get_library(code)
+    library = member_by_code(code)
     return db.session.execute(select(ApiKey).where(ApiKey.library_id == library.id)
                               .order_by(ApiKey.created_at.desc())).scalars().all()
 
 
 def revoke_key(code: str, key_id: str) -> None:
     """Revoke a library's key; it stops working at once. Revoking twice changes nothing."""
-    library = get_library(code)
+    library = member_by_code(code)
     record = db.session.execute(select(ApiKey).where(
         ApiKey.id == key_id, ApiKey.library_id == library.id)).scalar_one_or_none()
     if record is None:

@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.auth import requires
 from app.errors import DomainError, RuleError, accepts_body
+from app.pagination import paged
 from app.patrons import service
 from app.patrons.roster import (
     MEDIA_TYPES,
@@ -94,7 +95,7 @@ class Patrons(MethodView):
     @blp.response(200, PatronPageSchema)
     def get(self, query, caller):
         """List your own patrons."""
-        return service.list_patrons(caller.library_id, **query)
+        return service.list_patrons(caller.library_id, **paged(query, current_app.config))
 
     @requires("member")
     @blp.arguments(PatronUpsertSchema())

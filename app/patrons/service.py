@@ -15,14 +15,20 @@ from sqlalchemy import LargeBinary, any_, bindparam, delete, insert, select, upd
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 
+from app.bills.models import OPEN_STATES as OPEN_BILL_STATES
+from app.bills.models import Bill
+from app.blocks.models import Block
 from app.errors import ConflictError, NotFoundError, RuleError
 from app.extensions import db
 from app.ids import new_ids
+from app.libraries.models import CardPrefix, Library
+from app.libraries.rules import home_of
 from app.pagination import paginate
 from app.patrons.models import Patron, ReplacedCard
 from app.patrons.rules import card_hmac, last4, normalize_card, normalize_surname, surname_hmac
 from app.reach.freshness import mark_registry_fresh
 from app.timestamps import utcnow
+from app.transaction import commit_and_refresh
 
 # The fields a row may set besides the card; a field absent from a row keeps its value.
 FIELDS = ("expires_on", "standing", "block_reasons", "category", "surname_hmac", "external_ref")
@@ -74,6 +80,20 @@ class ImportSummary:
         return self.created + self.updated + self.unchanged + self.rejected
 
 
+def reasons_fit_standing(standing: str, reasons: list) -> bool:
+    """R2: block reasons describe a block, so only a blocked patron has any."""
+    return standing != "good" or not reasons
+
+
+REASONS_WITHOUT_BLOCK = "Only a blocked patron has block reasons."
+
+
+def _reasons_without_block() -> RuleError:
+    """The 422 for block reasons on a patron in good standing (R2)."""
+    return RuleError(REASONS_WITHOUT_BLOCK, code="validation_failed",
+                     errors={"block_reasons": REASONS_WITHOUT_BLOCK})
+
+
 def stored_fields(data: dict, key: bytes) -> dict:
     """Turn validated API fields into stored columns: the surname becomes its keyed hash."""
     row = {name: data[name] for name in ("expires_on", "standing", "block_reasons", "category",
@@ -121,9 +141,8 @@ def _upsert_rows(library_id: int, rows: list[tuple[int, bytes, str, dict]],
         # keep their value), so judge the patron as the row would leave it.
         standing = values.get("standing", current.standing if current else "good")
         reasons = values.get("block_reasons", current.block_reasons if current else [])
-        if standing == "good" and reasons:
-            summary.reject(line, "reasons_without_block",
-                           "Only a blocked patron has block reasons.")
+        if not reasons_fit_standing(standing, reasons):
+            summary.reject(line, "reasons_without_block", REASONS_WITHOUT_BLOCK)
             continue
         if current is None:
             if "expires_on" not in values:
@@ -210,9 +229,31 @@ def _sqlite_row(row: dict) -> tuple:
             stamp)
 
 
+def prefix_homes() -> dict[str, tuple[int, str]]:
+    """Every claimed card prefix: prefix -> (library id, code) (R15)."""
+    return {row.prefix: (row.library_id, row.code) for row in db.session.execute(
+        select(CardPrefix.prefix, CardPrefix.library_id, Library.code).join(Library))}
+
+
+def foreign_home(library_id: int, card: str, homes: dict) -> str | None:
+    """The code of another library whose prefix names it the card's home, or None (R15)."""
+    owner = home_of(card, homes)
+    return owner[1] if owner is not None and owner[0] != library_id else None
+
+
+def _not_your_card(code: str) -> str:
+    """Why a library may not register a card whose prefix names another library."""
+    return (f"This card's number prefix names {code} as its home library (R15): register only "
+            "cards your library issued.")
+
+
 def upsert_patron(library_id: int, data: dict, key: bytes) -> tuple[Patron, bool]:
     """Create or update the caller's patron by card number; True when created."""
     card = normalize_card(data["card_number"])
+    other = foreign_home(library_id, card, prefix_homes())
+    if other is not None:
+        raise RuleError(_not_your_card(other), code="card_of_another_library",
+                        errors={"card_number": f"A card of {other}."})
     row = (1, card_hmac(key, card), last4(card), stored_fields(data, key))
     for attempt in (1, 2):
         summary = ImportSummary()
@@ -220,8 +261,7 @@ def upsert_patron(library_id: int, data: dict, key: bytes) -> tuple[Patron, bool
         if summary.errors:  # the schema checked the fields; what is left needs the row
             error = summary.errors[0]
             if error["code"] == "reasons_without_block":
-                raise RuleError(error["detail"], code="validation_failed",
-                                errors={"block_reasons": error["detail"]})
+                raise _reasons_without_block()
             raise ConflictError(error["detail"], code=error["code"])
         try:
             db.session.commit()
@@ -233,6 +273,18 @@ def upsert_patron(library_id: int, data: dict, key: bytes) -> tuple[Patron, bool
                 raise
     outcome, patron_id = outcomes[row[1]]
     return db.session.get(Patron, patron_id), outcome == "created"
+
+
+def patron_by_card(home_id: int, digest: bytes) -> Patron | None:
+    """The home library's patron holding, or having held, the card with this keyed hash."""
+    patron = db.session.execute(select(Patron).where(
+        Patron.library_id == home_id, Patron.card_hmac == digest)).scalar_one_or_none()
+    if patron is None:
+        patron = db.session.execute(
+            select(Patron).join(ReplacedCard, ReplacedCard.patron_id == Patron.id)
+            .where(ReplacedCard.library_id == home_id, ReplacedCard.card_hmac == digest)
+        ).scalar_one_or_none()
+    return patron
 
 
 def _own_patron(library_id: int, patron_id: str) -> Patron:
@@ -249,7 +301,7 @@ def get_patron(library_id: int, patron_id: str) -> Patron:
     return _own_patron(library_id, patron_id)
 
 
-def list_patrons(library_id: int, *, limit=None, cursor=None, standing=None,
+def list_patrons(library_id: int, *, limit: int, cursor=None, standing=None,
                  external_ref=None) -> dict:
     """A page of the caller's own patrons."""
     query = select(Patron).where(Patron.library_id == library_id)
@@ -264,18 +316,34 @@ def update_patron(library_id: int, patron_id: str, data: dict, key: bytes) -> Pa
     """Change one of the caller's patrons."""
     patron = _own_patron(library_id, patron_id)
     values = stored_fields(data, key)
-    if values.get("block_reasons") and values.get("standing", patron.standing) == "good":
-        raise RuleError("Only a blocked patron has block reasons.", code="validation_failed",
-                        errors={"block_reasons": "Only a blocked patron has block reasons."})
+    if not reasons_fit_standing(values.get("standing", patron.standing),
+                                values.get("block_reasons", patron.block_reasons)):
+        raise _reasons_without_block()
     for name, value in values.items():
         setattr(patron, name, value)
-    db.session.commit()
-    return patron
+    return commit_and_refresh(patron)
 
 
 def delete_patron(library_id: int, patron_id: str) -> None:
-    """Remove one of the caller's patrons and the cards it replaced."""
+    """Remove one of the caller's patrons and the cards it replaced.
+
+    R8: a patron some lending library holds a block for (in any state: the request and its
+    answer are that library's record too) or an open bill against cannot be deleted, or the
+    home library could lift a block by deleting the patron and registering the card again.
+    """
     patron = _own_patron(library_id, patron_id)
+    blocks = db.session.execute(select(Block.id, Block.status).where(
+        Block.patron_id == patron.id).order_by(Block.id)).all()
+    bills = db.session.execute(select(Bill.id).where(
+        Bill.patron_id == patron.id, Bill.status.in_(OPEN_BILL_STATES)).order_by(Bill.id)
+    ).scalars().all()
+    if blocks or bills:
+        held = [f"block {row.id} ({row.status})" for row in blocks] + \
+               [f"open bill {bill_id}" for bill_id in bills]
+        raise ConflictError(
+            "This patron cannot be deleted while other libraries' records name them (R8): "
+            f"{', '.join(held)}.", code="patron_has_records",
+            block_ids=[row.id for row in blocks], bill_ids=list(bills))
     db.session.execute(delete(ReplacedCard).where(ReplacedCard.patron_id == patron.id))
     db.session.delete(patron)
     db.session.commit()
@@ -353,6 +421,7 @@ def import_roster(library_id: int, rows: Iterable[tuple[int, dict | None, tuple 
     summary = ImportSummary()
     batch: dict[bytes, tuple[int, bytes, str, dict]] = {}
     handled = 0  # the last line read and either rejected or put in the batch
+    homes = prefix_homes()
 
     def flush():
         if batch:
@@ -368,6 +437,11 @@ def import_roster(library_id: int, rows: Iterable[tuple[int, dict | None, tuple 
             handled = line
             continue
         card = values.pop("card")
+        other = foreign_home(library_id, card, homes)
+        if other is not None:
+            summary.reject(line, "card_of_another_library", _not_your_card(other))
+            handled = line
+            continue
         digest = card_hmac(key, card)
         if digest in batch:
             flush()  # the later line for the same card wins, as it would one by one

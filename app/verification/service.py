@@ -10,6 +10,7 @@ from app.blocks.models import Block
 from app.errors import RuleError
 from app.extensions import db
 from app.libraries.models import CardPrefix, Library
+from app.libraries.service import member_by_code
 from app.patrons.models import Patron, ReplacedCard
 from app.patrons.rules import card_hmac, normalize_card, normalize_surname, surname_hmac
 from app.reach import rules as reach_rules
@@ -77,10 +78,8 @@ def find_card(card: str, digest: bytes, home_code: str | None):
     if home_code:
         row = db.session.connection().execute(
             CARD_BY_HOME_CODE, {"code": home_code, "card_hmac": digest}).first()
-        if row is None:
-            raise RuleError(f"No member library has the code {home_code}.",
-                            code="unknown_home_library",
-                            errors={"home_library": "Not a member library's code."})
+        if row is None:  # the outer join finds every member: no member has this code
+            member_by_code(home_code, field="home_library")  # raises its 422
         return row
     prefixes = [card[:n] for n in range(1, min(len(card), 16) + 1)]
     row = db.session.connection().execute(
@@ -134,8 +133,10 @@ def verify_card(lending_library_id: int | None, card_number: str, home_code: str
             delinquent=found and bool(row.delinquent), registry_stale=bool(live and live.stale))
     result = rules.decide(facts, today)
     contact = {"email": row.contact_email, "phone": row.contact_phone}
-    # Counted for the survey (R19) off the answer's path: nothing to commit here.
-    counter.add(lending_library_id, row.id, today.strftime("%Y-%m"), result.decision)
+    # Counted for the survey (R19) off the answer's path: nothing to commit here. A home
+    # library checking its own patron is not reciprocal borrowing, so it is not traffic.
+    if row.id != lending_library_id:
+        counter.add(lending_library_id, row.id, today.strftime("%Y-%m"), result.decision)
     expires_on = live.answer.expires_on if live and live.answer else row.expires_on
     return Verification(
         decision=result.decision, reasons=result.reasons,

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 
 from app.auth import requires
 from app.idempotency import idempotent
-from app.pagination import PageQuerySchema
+from app.pagination import PageQuerySchema, paged
 from app.webhooks import service
 from app.webhooks.schemas import (
     DeliveryPageSchema,
@@ -43,7 +43,7 @@ class Endpoints(MethodView):
     @blp.response(200, EndpointPageSchema)
     def get(self, query, caller):
         """List your endpoints (never their secrets)."""
-        return service.list_endpoints(caller.library_id, **query)
+        return service.list_endpoints(caller.library_id, **paged(query, current_app.config))
 
     @requires("member")
     @blp.arguments(EndpointCreateSchema())

@@ -70,8 +70,11 @@ class Parties:
                                 headers=headers)
 
     def pay(self, bill_id: str, amount: int, headers=None, paid_by="patron", **fields):
-        """Record a payment (by HOME unless told); the response."""
-        return self.act(bill_id, "payments", headers or self.home,
+        """Record a payment (by LEND, which received it, unless told); the response.
+
+        R8: money LEND records is confirmed at once; HOME's is reported until LEND confirms.
+        """
+        return self.act(bill_id, "payments", headers or self.lend,
                         {"amount_cents": amount, "paid_by": paid_by, **fields})
 
     def events(self, headers, after=None, **params) -> tuple[list[dict], str]:

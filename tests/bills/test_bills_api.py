@@ -158,8 +158,9 @@ def test_amounts_are_whole_positive_cents_and_a_bill_has_at_most_50_items(
 # Payments ---------------------------------------------------------------------------------------
 
 def test_either_party_records_payments_until_the_bill_is_paid(parties):
-    """R6, R7: the home (the patron paid) and the issuer (the home paid) record payments; the
-    balance falls; paying it all marks the bill paid."""
+    """R6, R7, R8: the home (the patron paid) reports a payment and the issuer confirms it; the
+    issuer records what it received itself; the balance falls by confirmed money only; paying
+    it all marks the bill paid."""
     bill = parties.bill(items=[in_print_item(3000)])
     by_home = parties.pay(bill["id"], 1000, parties.home, paid_by="patron", reference="R-1")
     assert by_home.status_code == 201, by_home.get_json()
@@ -169,9 +170,17 @@ def test_either_party_records_payments_until_the_bill_is_paid(parties):
     assert payment["paid_by"] == "patron" and payment["recorded_by"] == HOME
     assert payment["reference"] == "R-1" and payment["paid_on"] == today().isoformat()
 
+    assert payment["status"] == "reported" and payment["confirmed_on"] is None
+
     by_issuer = parties.pay(bill["id"], 500, parties.lend, paid_by="home_library")
     assert by_issuer.status_code == 201
     assert by_issuer.get_json()["recorded_by"] == LEND
+    assert by_issuer.get_json()["status"] == "confirmed"
+    now = parties.get(bill["id"], parties.home).get_json()
+    assert now["amount_paid_cents"] == 500 and now["amount_reported_cents"] == 1000
+    assert now["balance_cents"] == 2500
+    confirmed = parties.act(bill["id"], f"payments/{payment['id']}/confirm", parties.lend)
+    assert confirmed.status_code == 200, confirmed.get_json()
     now = parties.get(bill["id"], parties.home).get_json()
     assert now["status"] == "open"
     assert now["amount_paid_cents"] == 1500 and now["balance_cents"] == 1500

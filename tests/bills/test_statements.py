@@ -24,7 +24,9 @@ def traffic(parties):
     """This quarter: LEND bills HOME three times (part paid, void, paid), HOME and THIRD bill
     LEND once each."""
     partly_paid = parties.bill(items=[in_print_item(2500)])
-    assert parties.pay(partly_paid["id"], 1000, parties.home).status_code == 201
+    reported = parties.pay(partly_paid["id"], 1000, parties.home)  # R8: LEND confirms it
+    assert parties.act(partly_paid["id"], f"payments/{reported.get_json()['id']}/confirm",
+                       parties.lend).status_code == 200
     void = parties.bill(items=[in_print_item(4000)])
     assert parties.act(void["id"], "void", parties.lend, {"reason": "Found."}).status_code == 200
     paid = parties.bill(items=[in_print_item(1500)])
@@ -59,12 +61,14 @@ def test_a_statement_shows_per_counterparty_what_was_billed_paid_and_is_owed(tra
         "billed_by_you_cents": 2500 + 4000 + 1500, "billed_to_you_cents": 700,
         "received_cents": 1000 + 1500, "paid_cents": 0,
         "owed_to_you_cents": 1500, "you_owe_cents": 700, "you_owe_as_liable_cents": 0,
+        "reported_to_you_cents": 0, "reported_by_you_cents": 0,
         "net_cents": 1500 - 700}
     assert rows[THIRD] == {
         "library": THIRD, "name": f"Library {THIRD}",
         "billed_by_you_cents": 0, "billed_to_you_cents": 300,
         "received_cents": 0, "paid_cents": 0,
         "owed_to_you_cents": 0, "you_owe_cents": 300, "you_owe_as_liable_cents": 0,
+        "reported_to_you_cents": 0, "reported_by_you_cents": 0,
         "net_cents": -300}
 
     # HOME sees the same bills from its side; THIRD sees only its own bill to LEND (R16).
@@ -74,6 +78,7 @@ def test_a_statement_shows_per_counterparty_what_was_billed_paid_and_is_owed(tra
         "billed_by_you_cents": 700, "billed_to_you_cents": 8000,
         "received_cents": 0, "paid_cents": 2500,
         "owed_to_you_cents": 700, "you_owe_cents": 1500, "you_owe_as_liable_cents": 0,
+        "reported_to_you_cents": 0, "reported_by_you_cents": 0,
         "net_cents": -800}]
     third_rows = statement(traffic, traffic.third).get_json()["rows"]
     assert [row["library"] for row in third_rows] == [LEND]

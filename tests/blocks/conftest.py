@@ -51,8 +51,8 @@ class Parties:
         return response.get_json()
 
     def pay(self, bill_id: str, cents: int = 1000):
-        """The home library records the patron's payment; the response."""
-        return self.client.post(f"/api/v1/bills/{bill_id}/payments", headers=self.headers(HOME),
+        """The lending library records the patron's payment it received (confirmed, R8)."""
+        return self.client.post(f"/api/v1/bills/{bill_id}/payments", headers=self.headers(LEND),
                                 json={"amount_cents": cents, "paid_by": "patron"})
 
     def void(self, bill_id: str, by: str = LEND):

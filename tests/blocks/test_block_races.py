@@ -42,8 +42,8 @@ class Racer:
         return self.post(f"/blocks/{block_id}/{action}", HOME, body)
 
     def pay(self, bill_id: str):
-        """A call for race(): HOME pays the whole bill."""
-        return self.post(f"/bills/{bill_id}/payments", HOME,
+        """A call for race(): LEND records the whole bill paid (confirmed money, R8)."""
+        return self.post(f"/bills/{bill_id}/payments", LEND,
                          {"amount_cents": 1000, "paid_by": "patron"})
 
     def block(self, block_id: str) -> dict:

@@ -146,9 +146,10 @@ def make_machine(federation):
             """A bill is paid in full or voided; blocks it alone kept open are released."""
             issuer, status, _ = self.bill_state[bill]
             if how == "pay":
+                # The lender records money it received: confirmed, it settles (R8).
                 response = client.post(f"/api/v1/bills/{bill}/payments",
                                        json={"amount_cents": 1000, "paid_by": "patron"},
-                                       headers=federation.headers("HOME"))
+                                       headers=federation.headers(issuer))
             else:
                 response = client.post(f"/api/v1/bills/{bill}/void", json={"reason": "found"},
                                        headers=federation.headers(issuer))

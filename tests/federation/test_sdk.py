@@ -70,8 +70,10 @@ def test_bills_payments_disputes_and_resolutions(members):
     assert bill.deadline.year == infraction.year + 1
     assert home.get_bill(bill.id).id == bill.id
     assert [b.id for b in home.bills(as_="home")] == [bill.id]
-    payment = home.record_payment(bill.id, 1000, "patron", reference="r-1")
+    payment = lender.record_payment(bill.id, 1000, "patron", reference="r-1")
     assert payment.amount_cents == 1000 and home.get_bill(bill.id).balance_cents == 1500
+    reported = home.record_payment(bill.id, 500, "home_library")  # R8: awaits confirmation
+    assert reported.raw["status"] == "reported" and home.get_bill(bill.id).balance_cents == 1500
     assert home.dispute_bill(bill.id, "Returned to the drop box.").status == "disputed"
     lender.answer_dispute(bill.id, "Not found on our shelves.")
     assert home.withdraw_dispute(bill.id).status == "open"

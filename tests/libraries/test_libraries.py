@@ -323,9 +323,9 @@ def test_a_library_changes_its_own_contact_and_prefixes(federation):
                                                           change["card_prefixes"])
     assert instant(after["updated_at"]) > instant(before["updated_at"])
     only_prefixes = federation.client.patch(f"{LIBRARIES}/IL0003",
-                                            json={"card_prefixes": ["21003"]},
+                                            json={"card_prefixes": ["20003", "21003", "22003"]},
                                             headers=federation.headers("IL0003")).get_json()
-    assert only_prefixes["card_prefixes"] == ["21003"]
+    assert only_prefixes["card_prefixes"] == ["20003", "21003", "22003"]
     assert instant(only_prefixes["updated_at"]) > instant(after["updated_at"])
     # A partial contact keeps what it does not mention.
     federation.client.patch(f"{LIBRARIES}/IL0003", json={"contact": {"phone": "555-0199"}},

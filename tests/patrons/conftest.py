@@ -67,3 +67,14 @@ def patron_state(raw_rows):
                         code=code)
 
     return state
+
+
+@pytest.fixture
+def unprefixed(federation, home, other):
+    """The office retires both libraries' prefixes: with no prefix naming a card, the same
+    digits may be a card of each library (R15), each its own patron."""
+    for code in (HOME, OTHER):
+        response = federation.client.patch(f"/api/v1/libraries/{code}",
+                                           json={"card_prefixes": []},
+                                           headers=federation.headers())
+        assert response.status_code == 200, response.get_json()

@@ -312,7 +312,8 @@ def test_a_replaced_card_in_a_roster_is_rejected_as_card_replaced(client, home, 
     assert [(e["line"], e["code"]) for e in body["errors"]] == [(2, "card_replaced")]
 
 
-def test_an_import_leaves_other_libraries_patrons_alone(client, home, other, import_roster):
+def test_an_import_leaves_other_libraries_patrons_alone(client, home, other, unprefixed,
+                                                        import_roster):
     """R16: a roster reaches only the importing library's registry, even for the same digits."""
     client.post("/api/v1/patrons", json={"card_number": "2000100000002", "standing": "good",
                                          "expires_on": "2029-01-01"}, headers=other)
@@ -428,8 +429,8 @@ class TestSmallBatches:
         """Batches of seven lines."""
         return {"IMPORT_BATCH_SIZE": 7}
 
-    def test_batch_boundaries_do_not_change_the_result(self, app, home, other, import_roster,
-                                                       patron_state):
+    def test_batch_boundaries_do_not_change_the_result(self, app, home, other, unprefixed,
+                                                       import_roster, patron_state):
         """Batches of 7 over HTTP leave what one batch leaves (the service, for IL0002)."""
         roster = batch_roster()
         small = import_roster(roster).get_json()
@@ -499,8 +500,8 @@ def test_memory_does_not_grow_with_the_roster(app, home):
     assert many_peak - few_peak < bound, (few_peak, many_peak, held)
 
 
-def test_an_imported_patron_is_stored_exactly_as_one_registered_singly(client, home, other,
-                                                                       import_roster, raw_rows):
+def test_an_imported_patron_is_stored_exactly_as_one_registered_singly(
+        client, home, other, unprefixed, import_roster, raw_rows):
     """The import writes new patrons through the driver's bulk path (COPY, executemany):
     the stored row, timestamps' form included, is the one the ORM writes for POST /patrons."""
     fields = {"expires_on": "2030-01-31", "standing": "blocked",

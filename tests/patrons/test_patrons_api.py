@@ -234,7 +234,7 @@ def test_looking_up_another_librarys_card_is_not_found(client, home, other):
     assert response.get_json()["code"] == "patron_not_found"
 
 
-def test_the_same_card_number_at_two_libraries_is_two_patrons(client, home, other):
+def test_the_same_card_number_at_two_libraries_is_two_patrons(client, home, other, unprefixed):
     """Each library's registry is its own: the same digits elsewhere are a different patron."""
     mine = register(client, home, standing="blocked", block_reasons=["fines"])
     theirs = register(client, other)
