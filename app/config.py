@@ -34,6 +34,12 @@ class Defaults:
     IMPORT_MAX_BYTES = 4 * 1024 * 1024 * 1024
     IMPORT_BATCH_SIZE = 2000
 
+    # Seconds a verified API key is remembered per process: a revoked key, or a deactivated
+    # library's, stops working on every host within this bound (at once on the host that made
+    # the change); 0 looks every key up on every request. KEY_CACHE_SIZE bounds the entries.
+    KEY_CACHE_SECONDS = 5
+    KEY_CACHE_SIZE = 10000
+
     # Verifications allowed per key per minute, with a burst of the same size; 0 disables.
     VERIFY_RATE_LIMIT = 120
 
