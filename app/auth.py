@@ -17,7 +17,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from flask import current_app, has_app_context, request
+from flask import current_app, g, has_app_context, request
 from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import Session
 
@@ -195,6 +195,7 @@ def requires(*roles: str):
             if caller.role not in roles:
                 who = "the federation office" if "admin" in roles else "a member library"
                 raise ForbiddenError(f"Only {who} may do this.", code="forbidden_role")
+            g.caller_library_id = caller.library_id  # whose writes to read back (app/replicas)
             return view(*args, caller=caller, **kwargs)
 
         return wrapper

@@ -6,6 +6,8 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from app.replicas import RoutingSession
+
 
 class Base(DeclarativeBase):
     """Declarative base with a naming convention, so migrations get stable constraint names."""
@@ -21,6 +23,7 @@ class Base(DeclarativeBase):
     )
 
 
-db = SQLAlchemy(model_class=Base)
+# RoutingSession: reads of verification and the public directory may go to a replica.
+db = SQLAlchemy(model_class=Base, session_options={"class_": RoutingSession})
 migrate = Migrate()
 api = Api()
