@@ -25,8 +25,14 @@ def create_app(test_config: dict | None = None, *, instance_path: str | None = N
     else:
         app.config.from_mapping(test_config)
     _finish_config(app)
+    proxies = int(app.config["TRUSTED_PROXIES"])
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     db.init_app(app)
+    from app import replicas
+    replicas.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True,
                      directory=os.path.join(app.root_path, "migrations"))
     api.init_app(app)

@@ -2,16 +2,24 @@
 
 Keys are `rcp_` followed by 43 random URL-safe characters. Only their SHA-256 is stored; the
 lookup is by that hash and the final comparison is constant-time.
+
+A verified key is remembered by the process for KEY_CACHE_SECONDS (the federation office's
+bound on how long a revoked key may go on working), so most requests make no round trip for it.
+A change to keys or libraries committed by this process empties its cache at once; the other
+processes and hosts see it when their entries expire.
 """
 
 import functools
 import hashlib
 import hmac
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 
-from flask import request
-from sqlalchemy import bindparam, select
+from flask import current_app, g, has_app_context, request
+from sqlalchemy import bindparam, event, select
+from sqlalchemy.orm import Session
 
 from app.errors import ForbiddenError, UnauthorizedError
 from app.extensions import db
@@ -60,6 +68,90 @@ _KEY_QUERY = (
 )
 
 
+class KeyCache:
+    """Verified keys for a few seconds, bounded in number; failures are never cached."""
+
+    def __init__(self, seconds: float, size: int) -> None:
+        self.seconds = seconds
+        self.size = size
+        self._entries: dict[str, tuple[float, Caller]] = {}  # oldest first
+        self._generation = 0
+        self._lock = threading.Lock()
+
+    def get(self, digest: str) -> Caller | None:
+        """The cached caller for a key's hash, if it has not expired."""
+        entry = self._entries.get(digest)
+        if entry is None or entry[0] <= time.monotonic():
+            return None
+        return entry[1]
+
+    def ticket(self) -> tuple[int, float]:
+        """Taken before the look-up: an entry expires counting from it, and a clear voids it."""
+        return self._generation, time.monotonic()
+
+    def put(self, digest: str, caller: Caller, ticket: tuple[int, float]) -> None:
+        """Remember a verified key, unless a change was committed since its look-up began."""
+        generation, looked_up_at = ticket
+        with self._lock:
+            if generation != self._generation:
+                return
+            self._entries.pop(digest, None)
+            self._entries[digest] = (looked_up_at + self.seconds, caller)
+            while len(self._entries) > self.size:
+                del self._entries[next(iter(self._entries))]
+
+    def clear(self) -> None:
+        """Forget every key (a key or library changed)."""
+        with self._lock:
+            self._generation += 1
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def key_cache() -> KeyCache | None:
+    """This app's key cache, or None when KEY_CACHE_SECONDS is 0."""
+    cache = current_app.extensions.get("reciprocity.key_cache")
+    if cache is None:
+        seconds = float(current_app.config.get("KEY_CACHE_SECONDS") or 0)
+        if seconds <= 0:
+            return None
+        cache = current_app.extensions.setdefault("reciprocity.key_cache", KeyCache(
+            seconds, int(current_app.config.get("KEY_CACHE_SIZE") or 10000)))
+    return cache
+
+
+@event.listens_for(Session, "after_flush")
+def _note_key_changes(session, flush_context):
+    """Remember that this transaction changed a key or a library (revoked, deactivated)."""
+    if any(isinstance(obj, (ApiKey, Library)) for obj in (*session.dirty, *session.deleted)):
+        session.info["keys_changed"] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_bulk_key_changes(state):
+    """The same for UPDATE and DELETE statements run through the session."""
+    if (state.is_update or state.is_delete) and state.bind_mapper is not None \
+            and state.bind_mapper.class_ in (ApiKey, Library):
+        state.session.info["keys_changed"] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_changed_keys(session):
+    """A committed change to keys or libraries empties this process's cache at once."""
+    if session.info.pop("keys_changed", False) and has_app_context():
+        cache = current_app.extensions.get("reciprocity.key_cache")
+        if cache is not None:
+            cache.clear()
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_key_change_note(session):
+    """A rolled-back change changed nothing."""
+    session.info.pop("keys_changed", None)
+
+
 def authenticate(header: str | None) -> Caller:
     """Resolve an Authorization header to a Caller, or raise 401."""
     if not header:
@@ -71,6 +163,12 @@ def authenticate(header: str | None) -> Caller:
         raise UnauthorizedError("The Authorization header must be 'Bearer rcp_...'.",
                                 code="invalid_key", headers={"WWW-Authenticate": "Bearer"})
     digest = hash_key(token)
+    cache = key_cache()
+    if cache is not None:
+        caller = cache.get(digest)
+        if caller is not None:
+            return caller
+        ticket = cache.ticket()
     # On the session's connection, as a Core statement: the ORM's result machinery cost about
     # a third of this look-up, on every authenticated request (measured by cProfile).
     row = db.session.connection().execute(_KEY_QUERY, {"key_hash": digest}).first()
@@ -81,9 +179,12 @@ def authenticate(header: str | None) -> Caller:
         # R1: a library that is not an active member can neither verify nor bill.
         raise UnauthorizedError("This key's library is not an active member of the federation.",
                                 code="library_inactive", headers={"WWW-Authenticate": "Bearer"})
-    return Caller(key_id=row.id, role=row.role, library_id=row.library_id,
-                  library_code=row.code,
-                  participates=bool(row.active and row.reciprocal_borrowing))
+    caller = Caller(key_id=row.id, role=row.role, library_id=row.library_id,
+                    library_code=row.code,
+                    participates=bool(row.active and row.reciprocal_borrowing))
+    if cache is not None:
+        cache.put(digest, caller, ticket)
+    return caller
 
 
 def requires(*roles: str, reciprocal: bool = False):
@@ -106,6 +207,7 @@ def requires(*roles: str, reciprocal: bool = False):
                     "can neither verify cards nor bill or ask for blocks through the "
                     "federation (R1). An academic, school or special library takes part by "
                     "opting in: ask the federation office.", code="not_participating")
+            g.caller_library_id = caller.library_id  # whose writes to read back (app/replicas)
             return view(*args, caller=caller, **kwargs)
 
         return wrapper

@@ -57,6 +57,24 @@ class Defaults:
     # When the storage cannot be reached: True serves without limits and logs a warning per
     # request; False refuses every limited request with 503 until it is back.
     RATELIMIT_FAIL_OPEN = True
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are trusted
+    # (deploy/: nginx, 1); 0 trusts none, as when the app is served directly.
+    TRUSTED_PROXIES = 0
+
+    # Read replicas (PostgreSQL streaming replicas of DATABASE_URL): a JSON list or a comma-
+    # separated string of URLs. Verification and the public directory read from them; a
+    # replica more than REPLICA_MAX_LAG_SECONDS behind, or down, is skipped. Each process
+    # checks them every REPLICA_CHECK_SECONDS. See app/replicas.py and docs/operations.md.
+    REPLICA_URLS: list = []
+    REPLICA_MAX_LAG_SECONDS = 2.0
+    REPLICA_CHECK_SECONDS = 1.0
+    # Seconds a verified API key is remembered per process: a revoked key, or a deactivated
+    # library's, stops working on every host within this bound (at once on the host that made
+    # the change); 0 looks every key up on every request. KEY_CACHE_SIZE bounds the entries.
+    KEY_CACHE_SECONDS = 5
+    KEY_CACHE_SIZE = 10000
+    # Verifications allowed per key per minute, with a burst of the same size; 0 disables.
+    VERIFY_RATE_LIMIT = 120
 
     # Verification counts for the traffic survey (R19) are written at most this many seconds
     # apart per process (and at exit); 0 writes each at once. See app/verification/traffic.py.

@@ -6,6 +6,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 from app.openapi import ProblemApi, ProblemResponsesPlugin
+from app.replicas import RoutingSession
 
 
 class Base(DeclarativeBase):
@@ -22,6 +23,7 @@ class Base(DeclarativeBase):
     )
 
 
-db = SQLAlchemy(model_class=Base)
+# RoutingSession: reads of verification and the public directory may go to a replica.
+db = SQLAlchemy(model_class=Base, session_options={"class_": RoutingSession})
 migrate = Migrate()
 api = ProblemApi(spec_kwargs={"extra_plugins": [ProblemResponsesPlugin()]})

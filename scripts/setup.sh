@@ -1,5 +1,5 @@
 # Sourced by scripts/serve and scripts/test: a virtualenv in .venv with the project installed.
-# Needs only Python 3.11 and Debian's package tools on a fresh machine.
+# Needs only Python 3.11, 3.12 or 3.13 and Debian's package tools on a fresh machine.
 set -euo pipefail
 
 as_root() {
@@ -16,43 +16,59 @@ apt_install() {
 }
 
 find_python() {
-    for candidate in "${PYTHON:-}" python3.11 python3; do
+    # PYTHON if set, else the newest supported interpreter on PATH.
+    for candidate in "${PYTHON:-}" python3.13 python3.12 python3.11 python3; do
         [ -n "$candidate" ] || continue
         if command -v "$candidate" >/dev/null 2>&1 &&
-            "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
+            "$candidate" -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 13))'
+        then
             echo "$candidate"
             return
         fi
+        if [ -n "${PYTHON:-}" ] && [ "$candidate" = "$PYTHON" ]; then
+            echo "PYTHON=$PYTHON is not Python 3.11, 3.12 or 3.13." >&2
+            exit 1
+        fi
     done
-    echo "Python 3.11 is required (set PYTHON=/path/to/python3.11)." >&2
+    echo "Python 3.11, 3.12 or 3.13 is required (set PYTHON=/path/to/python3)." >&2
     exit 1
 }
 
 setup_venv() {
-    # $1: pip extras to install ("" or "test").
-    local extras="${1:-}" python
-    python=$(find_python)
-    if [ ! -x .venv/bin/python ]; then
-        if ! "$python" -m venv .venv 2>/dev/null; then
+    # $1: pip extras to install ("" or "test"). VENV (default .venv) names the virtualenv, so
+    # one checkout can hold one per interpreter (VENV=.venv-3.13 PYTHON=python3.13). An
+    # existing virtualenv is kept unless PYTHON asks for another version.
+    local extras="${1:-}" python version venv="${VENV:-.venv}"
+    if [ ! -x "$venv/bin/python" ] || [ -n "${PYTHON:-}" ]; then
+        python=$(find_python)
+        version=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+    fi
+    if [ -x "$venv/bin/python" ] && [ -n "${PYTHON:-}" ] &&
+        [ "$("$venv/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')" != "$version" ]; then
+        echo "$venv is for another Python than PYTHON=$PYTHON: remove it or set VENV." >&2
+        exit 1
+    fi
+    if [ ! -x "$venv/bin/python" ]; then
+        if ! "$python" -m venv "$venv" 2>/dev/null; then
             # Debian splits venv and ensurepip out of the interpreter package.
-            rm -rf .venv
-            apt_install python3.11-venv
-            "$python" -m venv .venv
+            rm -rf "$venv"
+            apt_install "python$version-venv"
+            "$python" -m venv "$venv"
         fi
     fi
     # The exact versions in the lock file, then the server and the member SDK from this
     # checkout (editable, without resolving again).
-    local stamp=".venv/.installed-${extras:-base}" lock=requirements.lock
+    local stamp="$venv/.installed-${extras:-base}" lock=requirements.lock
     [ -z "$extras" ] || lock="requirements-${extras}.lock"
     if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ "$lock" -nt "$stamp" ] ||
         [ federation/pyproject.toml -nt "$stamp" ]; then
-        .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
-        .venv/bin/python -m pip install -q --disable-pip-version-check -r "$lock"
-        .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps \
+        "$venv/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
+        "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$lock"
+        "$venv/bin/python" -m pip install -q --disable-pip-version-check --no-deps \
             -e ./federation -e .
         # A lock file that lags behind pyproject.toml leaves a dependency out: say so now.
-        .venv/bin/python -m pip check -q >/dev/null || {
-            .venv/bin/python -m pip check >&2
+        "$venv/bin/python" -m pip check -q >/dev/null || {
+            "$venv/bin/python" -m pip check >&2
             echo "The lock file does not satisfy pyproject.toml: run bash scripts/lock." >&2
             exit 1
         }

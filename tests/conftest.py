@@ -66,6 +66,21 @@ def pg_cluster():
 
 
 @pytest.fixture(scope="session")
+def pg_replica(pg_cluster):
+    """A streaming replica of the session's cluster (pg_basebackup), for the tests that ask."""
+    try:
+        replica = pg_cluster.start_replica()
+    except PostgresUnavailable as error:
+        if IN_CI:
+            pytest.fail(f"A PostgreSQL replica is required in CI and could not start: {error}")
+        message = f"Replica tests skipped: {error}"
+        print(message, file=sys.stderr)
+        pytest.skip(message)
+    yield replica
+    replica.stop()
+
+
+@pytest.fixture(scope="session")
 def pg_template(pg_cluster):
     """A PostgreSQL database migrated to head, to copy for each test."""
     pg_cluster.create_database("template_reciprocity")

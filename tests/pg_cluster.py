@@ -25,7 +25,8 @@ def find_pg_bindir() -> str:
     """Return the directory holding initdb and pg_ctl (PATH first, then newest Debian install)."""
     initdb, pg_ctl = shutil.which("initdb"), shutil.which("pg_ctl")
     if initdb and pg_ctl:
-        return os.path.dirname(initdb)
+        # Through a symlink (/usr/local/bin/initdb): the directory with the other server tools.
+        return os.path.dirname(os.path.realpath(initdb))
     # Debian keeps server binaries off PATH; pick the highest major version.
     candidates = [d for d in glob.glob("/usr/lib/postgresql/*/bin")
                   if os.access(os.path.join(d, "initdb"), os.X_OK)
@@ -178,8 +179,57 @@ class PostgresCluster:
         """Drop a database if it exists, terminating any open connections to it."""
         self._admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
+    def wal_position(self) -> str:
+        """The primary's WAL insert position: past every commit so far, flushed or not."""
+        with self.connect() as conn:
+            return conn.execute("SELECT pg_current_wal_insert_lsn()::text").fetchone()[0]
+
+    def start_replica(self) -> PostgresReplica:
+        """A streaming replica of this cluster, made with pg_basebackup, on its own port."""
+        return PostgresReplica(self).start()
+
     def __enter__(self) -> PostgresCluster:
         return self.start()
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+class PostgresReplica(PostgresCluster):
+    """A hot standby streaming from a PostgresCluster: pg_basebackup -R, then started."""
+
+    def __init__(self, primary: PostgresCluster) -> None:
+        super().__init__()
+        self.primary = primary
+
+    def _initdb(self) -> None:
+        # -R writes standby.signal and primary_conninfo; -X stream copies the WAL it needs.
+        res = self._run("pg_basebackup", "-h", self.primary.host, "-p", str(self.primary.port),
+                        "-U", "postgres", "-D", self.datadir, "-R", "-X", "stream",
+                        "-c", "fast", "--no-sync")
+        if res.returncode != 0:
+            raise PostgresUnavailable(f"pg_basebackup failed:\n{res.stdout}\n{res.stderr}")
+
+    def replayed_position(self) -> str | None:
+        """The WAL position this replica has replayed."""
+        with self.connect() as conn:
+            return conn.execute("SELECT pg_last_wal_replay_lsn()::text").fetchone()[0]
+
+    def catch_up(self) -> None:
+        """Wait until the replica has replayed everything the primary has now (on progress:
+        replay only moves forward; a replica whose server has stopped fails at once)."""
+        target = self.primary.wal_position()
+        with self.connect(autocommit=True) as conn:
+            while not conn.execute("SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn",
+                                   (target,)).fetchone()[0]:
+                conn.execute("SELECT pg_sleep(0.02)")
+
+    def pause_replay(self) -> None:
+        """Stop applying the primary's changes (the replica falls behind)."""
+        with self.connect(autocommit=True) as conn:
+            conn.execute("SELECT pg_wal_replay_pause()")
+
+    def resume_replay(self) -> None:
+        """Apply the primary's changes again."""
+        with self.connect(autocommit=True) as conn:
+            conn.execute("SELECT pg_wal_replay_resume()")

@@ -239,7 +239,7 @@ def list_keys(code: str) -> list[ApiKey]:
 
 
 def revoke_key(code: str, key_id: str) -> None:
-    """Revoke a library's key; it stops working at once. Revoking twice changes nothing."""
+    """Revoke a library's key: at once here, elsewhere within KEY_CACHE_SECONDS. Idempotent."""
     library = member_by_code(code)
     record = db.session.execute(select(ApiKey).where(
         ApiKey.id == key_id, ApiKey.library_id == library.id)).scalar_one_or_none()

@@ -14,6 +14,7 @@ from app.libraries.service import member_by_code
 from app.patrons.models import Patron, ReplacedCard
 from app.patrons.rules import card_hmac, normalize_card, normalize_surname, surname_hmac
 from app.reach import rules as reach_rules
+from app.replicas import first_settled
 from app.verification import rules
 from app.verification.models import VerificationCount
 from app.verification.traffic import TrafficBuffer
@@ -69,21 +70,26 @@ class Verification:
     peer: dict | None = None  # the peer federation that answered (R17)
 
 
+def _card_found(row) -> bool:
+    """A settled answer: the home library holds the card (otherwise the primary confirms)."""
+    return row is not None and row.patron_id is not None
+
+
 def find_card(card: str, digest: bytes, home_code: str | None):
     """The home library (named, or by the card's longest prefix, R15) and what it holds.
 
     Run on the session's connection as Core: the ORM's result handling adds nothing to a row
-    of plain columns and cost a third of the look-up (cProfile).
+    of plain columns and cost a third of the look-up (cProfile). From a replica when the
+    request has one; "not found" only from the primary.
     """
     if home_code:
-        row = db.session.connection().execute(
-            CARD_BY_HOME_CODE, {"code": home_code, "card_hmac": digest}).first()
+        row = first_settled(CARD_BY_HOME_CODE, {"code": home_code, "card_hmac": digest},
+                            _card_found)
         if row is None:  # the outer join finds every member: no member has this code
             member_by_code(home_code, field="home_library")  # raises its 422
         return row
     prefixes = [card[:n] for n in range(1, min(len(card), 16) + 1)]
-    row = db.session.connection().execute(
-        CARD_BY_PREFIX, {"prefixes": prefixes, "card_hmac": digest}).first()
+    row = first_settled(CARD_BY_PREFIX, {"prefixes": prefixes, "card_hmac": digest}, _card_found)
     if row is None:
         raise RuleError("No member library's card prefix matches this card: name its home "
                         "library.", code="home_library_required",
