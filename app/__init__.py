@@ -29,6 +29,9 @@ def create_app(test_config: dict | None = None, *, instance_path: str | None = N
     api.init_app(app)
     _register_blueprints(app)
 
+    from app.console import init_console
+    init_console(app)  # the staff console's pages, sessions and sign-in
+
     from app.errors import register_error_handlers
     register_error_handlers(app)
 

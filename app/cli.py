@@ -223,7 +223,9 @@ def demo_load(scale):
 
 def register_commands(app: Flask) -> None:
     """Attach the commands to the app's CLI group."""
-    for command in (admin_key, keys, patrons, blocks, deliver, demo):
+    from app.console.cli import staff
+
+    for command in (admin_key, keys, patrons, blocks, deliver, demo, staff):
         app.cli.add_command(command)
 
 

@@ -1,0 +1,175 @@
+"""The console's forms (Flask-WTF): each carries a CSRF token checked on submit.
+
+Forms check only what a person can get wrong in typing (a required box, a number); the rules
+themselves are the services', whose errors the pages show next to the field they name.
+"""
+
+from decimal import Decimal, InvalidOperation
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.auth import SCOPE_WORDS
+from app.console import rules
+from app.libraries.models import KEY_SCOPES
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A list of checkboxes (easier on a phone and for a screen reader than a multi-select)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def cents(text: str | None) -> int | None:
+    """Dollars as typed ("12", "12.5", "$1,234.50") to integer cents; None when not money."""
+    if text is None or not str(text).strip():
+        return None
+    cleaned = str(text).strip().replace("$", "").replace(",", "")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        return None
+    if value != value.quantize(Decimal("0.01")) or value < 0 or value > Decimal("10000000"):
+        return None
+    return int(value * 100)
+
+
+class SignInForm(FlaskForm):
+    """Sign in with an email address and a password."""
+
+    email = EmailField("Email address", validators=[DataRequired("Enter your email address."),
+                                                    Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired("Enter your password."),
+                                                     Length(max=rules.PASSWORD_MAX)])
+
+
+class SetPasswordForm(FlaskForm):
+    """Choose a new password (from a one-time link)."""
+
+    password = PasswordField("New password", validators=[DataRequired("Choose a password.")])
+    confirm = PasswordField("The same password again",
+                            validators=[DataRequired("Type the password again.")])
+
+    def validate_confirm(self, field):
+        """Both boxes must hold the same password."""
+        if field.data != self.password.data:
+            from wtforms.validators import ValidationError
+
+            raise ValidationError("The two passwords are not the same.")
+
+
+class VerifyForm(FlaskForm):
+    """The desk: a typed or scanned card, and optionally the surname the patron gives."""
+
+    card_number = StringField("Card number", validators=[
+        DataRequired("Type or scan the card number."), Length(max=64)])
+    surname = StringField("Surname (optional)", validators=[Optional(), Length(max=100)])
+
+
+class StaffForm(FlaskForm):
+    """A library administrator adds a colleague."""
+
+    name = StringField("Name", validators=[DataRequired("Enter the person's name."),
+                                           Length(max=200)])
+    email = EmailField("Email address", validators=[DataRequired("Enter an email address."),
+                                                    Length(max=254)])
+    role = SelectField("Role", choices=[(role, rules.ROLE_WORDS[role])
+                                        for role in rules.LIBRARY_ROLES])
+
+
+class KeyForm(FlaskForm):
+    """Issue an API key for a system of the library."""
+
+    label = StringField("Name of the key", validators=[
+        DataRequired("Name the key after where it is used, like 'Front desk terminal'."),
+        Length(max=200)])
+    scope = SelectField("What the key may do", default="verify",
+                        choices=[(scope, SCOPE_WORDS[scope].capitalize())
+                                 for scope in KEY_SCOPES])
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""
+
+
+class RefuseForm(FlaskForm):
+    """Refuse a block request, saying why."""
+
+    reason = TextAreaField("Why your library refuses", validators=[
+        DataRequired("Say why: the lending library reads it."), Length(max=2000)])
+    understood = BooleanField("I understand that my library becomes responsible for paying "
+                              "the bills this request covers (R8).",
+                              validators=[DataRequired("Confirm that you understand.")])
+
+
+class PaymentForm(FlaskForm):
+    """Record money received for a bill."""
+
+    amount = StringField("Amount in dollars", validators=[DataRequired("Enter the amount.")])
+    paid_by = SelectField("Paid by", choices=[("patron", "The patron"),
+                                              ("home_library", "The home library")])
+    reference = StringField("Receipt or reference (optional)",
+                            validators=[Optional(), Length(max=200)])
+
+
+class ReasonForm(FlaskForm):
+    """A reason, for disputing or voiding a bill."""
+
+    reason = TextAreaField("Reason", validators=[DataRequired("Give a reason."),
+                                                 Length(max=2000)])
+
+
+class PolicyForm(FlaskForm):
+    """The published policy, in the directory's sections, as a person fills it in."""
+
+    reviewed_on = DateField("Date your library last reviewed this policy",
+                            validators=[InputRequired("Enter the review date.")])
+    # Reciprocal borrowing (R3, R4)
+    participates = BooleanField("Our library lends to patrons of other member libraries")
+    items_at_a_time = IntegerField("Items a visiting patron may have at a time",
+                                   validators=[Optional(), NumberRange(min=-1000, max=1000)])
+    loan_days = IntegerField("Loan period in days", validators=[Optional(),
+                                                                NumberRange(min=-1, max=365)])
+    renewals = IntegerField("Renewals allowed", validators=[Optional(),
+                                                            NumberRange(min=-1, max=99)])
+    excluded_formats = MultiCheckboxField("Formats not lent to visiting patrons")
+    holds_allowed = BooleanField("Visiting patrons may place holds")
+    register_in_person = BooleanField("Visiting patrons register in person before the first "
+                                      "loan")
+    notes = TextAreaField("Notes for visiting patrons (optional)",
+                          validators=[Optional(), Length(max=2000)])
+    # Interlibrary loan (R5)
+    ill_email = EmailField("Interlibrary loan email", validators=[Optional(), Length(max=254)])
+    ill_phone = StringField("Interlibrary loan phone (optional)",
+                            validators=[Optional(), Length(max=40)])
+    formats_lent = MultiCheckboxField("Formats you lend through interlibrary loan")
+    ill_loan_days = IntegerField("Interlibrary loan period in days",
+                                 validators=[Optional(), NumberRange(min=-1, max=365)])
+    replacement = SelectField("A borrowing library that loses an item pays", choices=[
+        ("list_price", "The current list price"),
+        ("list_price_or_equivalent_title", "The list price, or an equivalent title"),
+        ("replacement_copy", "A replacement copy"), ("by_agreement", "As agreed each time")])
+    processing_fee = StringField("Processing fee for a lost item, in dollars (optional)",
+                                 validators=[Optional()])
+    photocopy = BooleanField("We provide photocopies")
+    photocopy_charge = StringField("Photocopy charge per page, in dollars (optional)",
+                                   validators=[Optional()])
+    # Nonresident cards (R18)
+    nonresident = BooleanField("Our library sells nonresident cards this year")
+    fee_formula = StringField("Nonresident card fee formula (optional)",
+                              validators=[Optional(), Length(max=500)])
+    board_decision_on = DateField("Date of the board's decision", validators=[Optional()])
+    reported_on = DateField("Date reported to the directory", validators=[Optional()])
