@@ -5,8 +5,9 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -19,10 +20,17 @@ from app.ids import new_id
 from app.libraries.models import Library
 from app.timestamps import utcnow
 
-# argon2id with argon2-cffi's defaults (RFC 9106's second recommended option).
-_hasher = PasswordHasher()
-# Compared against when the email is unknown, so a wrong email takes as long as a wrong password.
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+_HASHERS: dict[str, tuple[PasswordHasher, str]] = {}
+
+
+def password_hasher() -> tuple[PasswordHasher, str]:
+    """argon2id with the configured profile (argon2.profiles), and a hash to compare against
+    when the email is unknown, so that a wrong email takes as long as a wrong password."""
+    name = current_app.config.get("STAFF_PASSWORD_HASHING") or "RFC_9106_LOW_MEMORY"
+    if name not in _HASHERS:
+        hasher = PasswordHasher.from_parameters(getattr(profiles, name))
+        _HASHERS[name] = (hasher, hasher.hash(secrets.token_hex(16)))
+    return _HASHERS[name]
 RESET_LINK_HOURS = 24
 EMAIL_MAX = 254
 
@@ -90,7 +98,8 @@ def create_staff(email: str, name: str, role: str, library_code: str | None, *,
                             errors={"email": "Another staff account already uses this address."})
     staff = StaffAccount(id=new_id("stf"), library_id=library.id if library else None,
                          email=email, name=name.strip(), role=role, active=True,
-                         password_hash=_hasher.hash(password) if password else None,
+                         password_hash=password_hasher()[0].hash(password) if password
+                         else None,
                          session_token=secrets.token_hex(16), failed_logins=0,
                          created_by=created_by)
     db.session.add(staff)
@@ -216,7 +225,7 @@ def set_password_with_token(token: str, password: str, now: datetime | None = No
     if used != 1:  # the same link followed twice at once: only one sets the password
         db.session.rollback()
         raise NotFoundError("This link was already used.", code="reset_link_invalid")
-    staff.password_hash = _hasher.hash(password)
+    staff.password_hash = password_hasher()[0].hash(password)
     staff.session_token = secrets.token_hex(16)
     staff.failed_logins = 0
     staff.locked_until = None
@@ -229,12 +238,13 @@ def set_password_with_token(token: str, password: str, now: datetime | None = No
 def sign_in(email: str, password: str, now: datetime | None = None) -> StaffAccount:
     """Check an email and password; count failures and lock with back-off (SignInRefused)."""
     now = now or utcnow()
+    hasher, dummy = password_hasher()
     wrong = SignInRefused("The email address or password is not right.")
     staff = db.session.execute(select(StaffAccount).where(
         StaffAccount.email == normalize_email(email)).with_for_update()).scalar_one_or_none()
     if staff is None or staff.password_hash is None:
         with contextlib.suppress(VerificationError):
-            _hasher.verify(_DUMMY_HASH, password or "")
+            hasher.verify(dummy, password or "")
         db.session.rollback()
         raise wrong
     if staff.locked_until is not None and staff.locked_until > now:
@@ -242,7 +252,7 @@ def sign_in(email: str, password: str, now: datetime | None = None) -> StaffAcco
         raise SignInRefused("Too many wrong passwords: this account is locked for a while.",
                             locked_until=staff.locked_until)
     try:
-        _hasher.verify(staff.password_hash, password or "")
+        hasher.verify(staff.password_hash, password or "")
     except (VerificationError, InvalidHashError):
         staff.failed_logins += 1
         pause = rules.lockout(staff.failed_logins)
@@ -255,8 +265,8 @@ def sign_in(email: str, password: str, now: datetime | None = None) -> StaffAcco
     if not staff.active or (staff.library is not None and not staff.library.active):
         db.session.rollback()
         raise SignInRefused("This account is turned off. Ask your library's administrator.")
-    if _hasher.check_needs_rehash(staff.password_hash):
-        staff.password_hash = _hasher.hash(password)
+    if hasher.check_needs_rehash(staff.password_hash):
+        staff.password_hash = hasher.hash(password)
     staff.failed_logins = 0
     staff.locked_until = None
     staff.last_login_at = now

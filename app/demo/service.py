@@ -418,11 +418,10 @@ def _demo_staff(path: Path) -> dict[str, str]:
     """The console's demo accounts, with one password kept in demo.env (made once, random)."""
     import secrets
 
-    from argon2 import PasswordHasher
     from argon2.exceptions import VerificationError
 
     from app.console.models import StaffAccount
-    from app.console.service import create_staff
+    from app.console.service import create_staff, password_hasher
 
     password = None
     if path.exists():
@@ -431,7 +430,7 @@ def _demo_staff(path: Path) -> dict[str, str]:
             if name == "DEMO_STAFF_PASSWORD" and value:
                 password = shlex.split(value)[0]
     password = password or "demo-" + secrets.token_urlsafe(12)
-    hasher = PasswordHasher()
+    hasher = password_hasher()[0]
     values = {"DEMO_STAFF_PASSWORD": password}
     for variable, email, name, role, code in DEMO_STAFF:
         values[variable] = email
