@@ -49,10 +49,14 @@ EMPTY_POLICY = {
 
 def set_choices(form) -> None:
     """The format checkboxes, in the directory's words."""
-    form.excluded_formats.choices = [(term, rules.label(term).capitalize())
+    form.excluded_formats.choices = [(term, _sentence(rules.label(term)))
                                      for term in rules.VOCABULARY]
-    form.formats_lent.choices = [(term, rules.label(term).capitalize())
-                                 for term in rules.FORMATS]
+    form.formats_lent.choices = [(term, _sentence(rules.label(term))) for term in rules.FORMATS]
+
+
+def _sentence(words: str) -> str:
+    """The directory's words with a capital first letter ("DVDs" stays "DVDs")."""
+    return words[:1].upper() + words[1:]
 
 
 def _dollars(value) -> str | None:

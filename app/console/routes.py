@@ -328,12 +328,9 @@ def inbox():
                                   limit=_limit(), cursor=_cursor("requests"))
         lists["requests"] = page
     if shown in ("", "bills"):
-        items, next_cursor = _bills(me.library_id, "home", ("open",), cursor=_cursor("bills"))
-        lists["bills"] = {"items": items, "next_cursor": next_cursor}
+        lists["bills"] = _bills(me.library_id, "home", ("open", "disputed"))
     if shown in ("", "disputes"):
-        items, next_cursor = _bills(me.library_id, "issuer", ("disputed",),
-                                    cursor=_cursor("disputes"))
-        lists["disputes"] = {"items": items, "next_cursor": next_cursor}
+        lists["disputes"] = _bills(me.library_id, "issuer", ("disputed",))
     if shown in ("", "overdue"):
         lists["overdue"] = blocks.list_blocks(me, now, as_="requester", status="requested",
                                               overdue=True, limit=_limit(),
@@ -364,16 +361,16 @@ def _cursor(name: str) -> str | None:
     return None
 
 
-def _bills(library_id: int, as_: str, statuses: tuple, *, cursor=None):
-    """Bills in some states, one page, oldest first."""
-    items, next_cursor = [], None
+def _bills(library_id: int, as_: str, statuses: tuple) -> dict:
+    """The first page of bills in each of some states, oldest first; `more` links the rest."""
+    items, more = [], None
     for status in statuses:
-        page = bills.list_bills(library_id, as_=as_, status=status, limit=_limit(),
-                                cursor=cursor)
+        page = bills.list_bills(library_id, as_=as_, status=status, limit=_limit())
         items.extend(page["items"])
-        next_cursor = next_cursor or page["next_cursor"]
+        if page["next_cursor"]:
+            more = url_for("console.bill_list", status=status, **{"as": as_})
     items.sort(key=lambda b: (b.sent_on, b.id))
-    return items, next_cursor
+    return {"items": items, "next_cursor": None, "more": more}
 
 
 @console.get("/blocks")
