@@ -154,7 +154,9 @@ def names_of(ids) -> dict[int, Library]:
 @console.errorhandler(DomainError)
 def domain_error(error: DomainError):
     """A refusal from a service, as a page (the API answers the same with problem+json)."""
-    return render_template("console/error.html", title="Not possible",
+    title = {404: "Not found", 403: "Not allowed", 409: "Not possible now"}.get(
+        error.status, "Not possible")
+    return render_template("console/error.html", title=title,
                            message=error.detail), error.status
 
 
