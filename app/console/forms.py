@@ -7,6 +7,7 @@ themselves are the services', whose errors the pages show next to the field they
 from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -173,3 +174,77 @@ class PolicyForm(FlaskForm):
                               validators=[Optional(), Length(max=500)])
     board_decision_on = DateField("Date of the board's decision", validators=[Optional()])
     reported_on = DateField("Date reported to the directory", validators=[Optional()])
+
+
+class LookupForm(FlaskForm):
+    """Find one of the library's patrons by card."""
+
+    card_number = StringField("Card number", validators=[
+        DataRequired("Type or scan the card number."), Length(max=80)])
+
+
+class _PatronFields(FlaskForm):
+    """What a home library keeps about a patron (the API's fields)."""
+
+    expires_on = DateField("Card expires on", validators=[InputRequired("Enter the date.")])
+    standing = SelectField("Standing", choices=[("good", "In good standing"),
+                                                ("blocked", "Blocked by our library")])
+    block_reasons = StringField("Block reasons (when blocked)", validators=[Optional()])
+    category = StringField("Category (optional)", validators=[Optional(), Length(max=40)])
+    surname = StringField("Surname (optional)", validators=[Optional(), Length(max=100)])
+    external_ref = StringField("Your reference for the patron (optional)",
+                               validators=[Optional(), Length(max=100)])
+
+
+class PatronForm(_PatronFields):
+    """Register a patron (or update the one with this card)."""
+
+    card_number = StringField("Card number", validators=[
+        DataRequired("Type or scan the card number."), Length(max=80)])
+
+
+class PatronChangeForm(_PatronFields):
+    """Change a patron's record (the card changes only by replacing it)."""
+
+
+class ReplaceCardForm(FlaskForm):
+    """Give a patron a new card."""
+
+    new_card_number = StringField("New card number", validators=[
+        DataRequired("Type or scan the new card."), Length(max=80)])
+
+
+class RosterForm(FlaskForm):
+    """Upload a roster file."""
+
+    roster = FileField("Roster file (CSV with a header line)",
+                       validators=[FileRequired("Choose a CSV file.")])
+
+
+class BillForm(FlaskForm):
+    """Bill a home library for one lost or damaged item."""
+
+    card_number = StringField("Patron's card number", validators=[
+        DataRequired("Type or scan the card number."), Length(max=80)])
+    home_library = StringField("Home library code (optional: the card's prefix names it)",
+                               validators=[Optional(), Length(max=16)])
+    infraction_date = DateField("Day the item was declared lost or found damaged",
+                                validators=[InputRequired("Enter the date.")])
+    title = StringField("Title", validators=[DataRequired("Enter the title."),
+                                             Length(max=300)])
+    barcode = StringField("Item barcode", validators=[DataRequired("Enter the barcode."),
+                                                      Length(max=64)])
+    format = SelectField("Format", choices=[
+        ("book", "Book"), ("large_print", "Large-print book"), ("audiobook", "Audiobook"),
+        ("music_cd", "Music CD"), ("dvd", "DVD"), ("blu_ray", "Blu-ray disc"),
+        ("video_game", "Video game"), ("magazine", "Magazine"), ("equipment", "Equipment"),
+        ("kit", "Kit"), ("other", "Other")])
+    kind = SelectField("Lost or damaged", choices=[("lost", "Lost"), ("damaged", "Damaged")])
+    in_print = BooleanField("Still in print", default=True)
+    list_price = StringField("List price, in dollars", validators=[Optional()])
+    equivalent_title = StringField("Equivalent title agreed (out of print only)",
+                                   validators=[Optional(), Length(max=300)])
+    processing_fee = StringField("Processing fee, in dollars (out of print only)",
+                                 validators=[Optional()])
+    note = TextAreaField("Note for the home library (optional)",
+                         validators=[Optional(), Length(max=2000)])

@@ -92,7 +92,8 @@ def money(cents) -> str:
     """Integer cents as dollars: 2495 -> $24.95."""
     if cents is None:
         return "—"
-    return f"${cents / 100:,.2f}"
+    sign = "−" if cents < 0 else ""
+    return f"{sign}${abs(cents) / 100:,.2f}"
 
 
 @console.app_template_global()

@@ -243,7 +243,8 @@ def test_the_office_reads_the_traffic_survey_chart(demo_site, browser_page, axe_
 
 PAGES = {
     "DEMO_DESK_EMAIL": ["/console/desk"],
-    "DEMO_CIRCULATION_EMAIL": ["/console/inbox", "/console/blocks", "/console/bills"],
+    "DEMO_CIRCULATION_EMAIL": ["/console/inbox", "/console/blocks", "/console/bills",
+                               "/console/bills/new", "/console/patrons", "/console/statements"],
     "DEMO_LIBRARY_ADMIN_EMAIL": ["/console/staff", "/console/keys", "/console/activity",
                                  "/console/policy"],
     "DEMO_OFFICE_EMAIL": ["/console/office/libraries", "/console/office/survey"],
