@@ -24,7 +24,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.auth import SCOPE_WORDS
 from app.console import rules
-from app.libraries.models import KEY_SCOPES
+from app.libraries.models import KEY_SCOPES, LIBRARY_TYPES, MEMBERSHIPS
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -248,3 +248,28 @@ class BillForm(FlaskForm):
                                  validators=[Optional()])
     note = TextAreaField("Note for the home library (optional)",
                          validators=[Optional(), Length(max=2000)])
+
+
+class AdmitForm(FlaskForm):
+    """The federation office admits a library."""
+
+    code = StringField("Code (the FSCS id, like IL0003)", validators=[
+        DataRequired("Enter the library's code."), Length(max=16)])
+    name = StringField("Name", validators=[DataRequired("Enter the name."), Length(max=200)])
+    type = SelectField("Type", choices=[(t, t.capitalize()) for t in LIBRARY_TYPES])
+    membership = SelectField("Membership", choices=[(m, m.capitalize()) for m in MEMBERSHIPS])
+    card_prefixes = StringField("Card number prefixes (separated by commas)",
+                                validators=[Optional()])
+    email = EmailField("Staff email", validators=[Optional(), Length(max=254)])
+    phone = StringField("Staff phone", validators=[Optional(), Length(max=40)])
+    city = StringField("City", validators=[Optional(), Length(max=100)])
+    county = StringField("County", validators=[Optional(), Length(max=100)])
+    system = StringField("Regional system (optional)", validators=[Optional(), Length(max=64)])
+
+
+class MembershipForm(FlaskForm):
+    """The federation office changes a library's membership."""
+
+    active = BooleanField("An active member (off: taken out of the federation, R1)")
+    type = SelectField("Type", choices=[(t, t.capitalize()) for t in LIBRARY_TYPES])
+    membership = SelectField("Membership", choices=[(m, m.capitalize()) for m in MEMBERSHIPS])

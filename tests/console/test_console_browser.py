@@ -247,7 +247,8 @@ PAGES = {
                                "/console/bills/new", "/console/patrons", "/console/statements"],
     "DEMO_LIBRARY_ADMIN_EMAIL": ["/console/staff", "/console/keys", "/console/activity",
                                  "/console/policy"],
-    "DEMO_OFFICE_EMAIL": ["/console/office/libraries", "/console/office/survey"],
+    "DEMO_OFFICE_EMAIL": ["/console/office/libraries", "/console/office/survey",
+                          "/console/office/libraries/new", "/console/office/libraries/IL0029"],
 }
 
 

@@ -128,3 +128,31 @@ def test_a_quarters_statement_reads_as_a_table_and_downloads_as_csv(demo_site):
     lines = download.get_data(as_text=True).splitlines()
     assert lines[0].startswith("period,library,name,billed_by_you_cents")
     assert lines[1].startswith(f"{period},IL0368,Naperville Public Library,")
+
+
+def test_the_office_admits_a_library_changes_its_membership_and_issues_it_a_key(demo_site):
+    client, token = signed_in(demo_site, demo_site.env["DEMO_OFFICE_EMAIL"])
+    tokens = {"csrf_token": token, "m-csrf_token": token, "k-csrf_token": token}
+    refused = client.post("/console/office/libraries/new", data={
+        **tokens, "code": "IL9001", "name": "Prairie Branch Library", "type": "public",
+        "membership": "full", "card_prefixes": "20029"})
+    assert refused.status_code == 409
+    assert "The card prefix 20029 already identifies IL0029." in refused.get_data(as_text=True)
+    admitted = client.post("/console/office/libraries/new", data={
+        **tokens, "code": "il9001", "name": "Prairie Branch Library", "type": "public",
+        "membership": "full", "card_prefixes": "29001, 29002", "email": "desk@prairie.example"})
+    assert admitted.headers["Location"] == "/console/office/libraries/IL9001"
+    page = client.get("/console/office/libraries/IL9001").get_data(as_text=True)
+    assert "29001, 29002" in page and "Takes part in reciprocal borrowing</dt><dd>Yes" in page
+    issued = client.post("/console/office/libraries/IL9001", data={
+        **tokens, "intent": "key", "k-label": "ILS", "k-scope": "read"})
+    key = re.search(r'id="new-key">([^<]+)<', issued.get_data(as_text=True)).group(1)
+    api = demo_site.app.test_client()
+    headers = {"Authorization": f"Bearer {key}"}
+    assert api.get("/api/v1/bills", headers=headers).status_code == 200
+    assert api.post("/api/v1/patrons", headers=headers, json={
+        "card_number": "29001 0001", "expires_on": "2030-01-01"}).status_code == 403
+    out = client.post("/console/office/libraries/IL9001", data={
+        **tokens, "intent": "membership", "m-type": "public", "m-membership": "full"})
+    assert out.status_code == 302  # active unticked: taken out of the federation (R1)
+    assert api.get("/api/v1/bills", headers=headers).status_code == 401
