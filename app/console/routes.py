@@ -735,7 +735,7 @@ def survey_chart(rows: list[dict], top: int = 12) -> dict:
     names = {lib.code: lib.name for lib in db.session.execute(
         select(Library).where(Library.code.in_(codes))).scalars()} if codes else {}
     biggest = max((count for _, count in ranked), default=0)
-    bar_height, gap, label_width, width = 28, 10, 0, 640
+    bar_height, gap, label_width, width = 34, 10, 0, 400
     bars = []
     for index, ((lender, home), count) in enumerate(ranked):
         length = 0 if not biggest else max(2, round((width - 80) * count / biggest))

@@ -415,7 +415,12 @@ DEMO_STAFF = (
 
 
 def _demo_staff(path: Path) -> dict[str, str]:
-    """The console's demo accounts, with one password kept in demo.env (made once, random)."""
+    """The console's demo accounts, with one password kept in demo.env (made once, random).
+
+    The accounts share the password, so it is hashed once (argon2 is slow on purpose); when
+    demo.env already had it, one account's hash is checked and, if it matches, the others are
+    taken to match too (they are set together).
+    """
     import secrets
 
     from argon2.exceptions import VerificationError
@@ -429,22 +434,30 @@ def _demo_staff(path: Path) -> dict[str, str]:
             name, _, value = line.removeprefix("export ").partition("=")
             if name == "DEMO_STAFF_PASSWORD" and value:
                 password = shlex.split(value)[0]
+    kept = password is not None
     password = password or "demo-" + secrets.token_urlsafe(12)
     hasher = password_hasher()[0]
+    hashed, checked = None, False
     values = {"DEMO_STAFF_PASSWORD": password}
     for variable, email, name, role, code in DEMO_STAFF:
         values[variable] = email
         account = db.session.execute(select(StaffAccount).where(
             StaffAccount.email == email)).scalar_one_or_none()
         if account is None:
-            create_staff(email, name, role, code, password=password)
+            account = create_staff(email, name, role, code)
+        elif kept and account.password_hash and checked:
             continue
-        try:
-            hasher.verify(account.password_hash or "", password)
-        except (VerificationError, ValueError):  # another password, or none yet
-            account.password_hash = hasher.hash(password)
-            account.failed_logins, account.locked_until, account.active = 0, None, True
-            db.session.commit()
+        else:
+            try:
+                hasher.verify(account.password_hash or "", password)
+                checked = True
+                continue
+            except (VerificationError, ValueError):  # another password, or none yet
+                pass
+        hashed = hashed or hasher.hash(password)
+        account.password_hash = hashed
+        account.failed_logins, account.locked_until, account.active = 0, None, True
+        db.session.commit()
     return values
 
 
