@@ -392,20 +392,25 @@ def block_list():
                            next_url=_next_url("console.block_list", page, side, status))
 
 
+def _block_page(block_id: str, refuse=None, status: int = 200):
+    """Render one block with the forms of this library's side."""
+    block = blocks.party_block(caller(), block_id)
+    mine_as = "home" if block.home_library_id == current_user.library_id else "requester"
+    return render_template(
+        "console/block.html", block=block, mine_as=mine_as, covered=block.bills,
+        parties=names_of([block.requester_library_id, block.home_library_id]),
+        words=BLOCK_STATUS_WORDS, bill_words=BILL_STATUS_WORDS, action=forms.ActionForm(),
+        refuse=refuse or forms.RefuseForm(), today=today(),
+        history=service.actions_on(current_user.library_id, block.id),
+        # R16: the home library's own reference for its patron, shown to the home only.
+        external_ref=block.patron.external_ref if mine_as == "home" else None), status
+
+
 @console.get("/blocks/<block_id>")
 @staff_may("blocks")
 def block_page(block_id):
     """One block: the whole record, its bills, its history, and the actions this side has."""
-    block = blocks.party_block(caller(), block_id)
-    parties = names_of([block.requester_library_id, block.home_library_id])
-    mine_as = "home" if block.home_library_id == current_user.library_id else "requester"
-    covered = block.bills
-    return render_template(
-        "console/block.html", block=block, parties=parties, mine_as=mine_as, covered=covered,
-        words=BLOCK_STATUS_WORDS, bill_words=BILL_STATUS_WORDS, action=forms.ActionForm(),
-        refuse=forms.RefuseForm(), today=today(),
-        history=service.actions_on(current_user.library_id, block.id),
-        external_ref=block.patron.external_ref if mine_as == "home" else None)
+    return _block_page(block_id)
 
 
 @console.post("/blocks/<block_id>/<action>")
@@ -417,15 +422,7 @@ def block_action(block_id, action):
     form = forms.RefuseForm() if action == "refuse" else forms.ActionForm()
     if not form.validate_on_submit():
         if action == "refuse":
-            block = blocks.party_block(caller(), block_id)
-            return render_template(
-                "console/block.html", block=block,
-                parties=names_of([block.requester_library_id, block.home_library_id]),
-                mine_as="home" if block.home_library_id == current_user.library_id
-                else "requester", covered=block.bills, words=BLOCK_STATUS_WORDS,
-                bill_words=BILL_STATUS_WORDS, action=forms.ActionForm(), refuse=form,
-                today=today(), history=service.actions_on(current_user.library_id, block.id),
-                external_ref=None), 400
+            return _block_page(block_id, refuse=form, status=400)
         abort(400)
     me = caller()
     if action == "honor":
