@@ -41,6 +41,8 @@ def create_app(test_config: dict | None = None, *, instance_path: str | None = N
     # Rate limits first: a refused request costs no body parsing and no database work.
     from app.ratelimit import init_rate_limits
     init_rate_limits(app)
+    from app.console import init_console
+    init_console(app)  # the staff console's pages, sessions and sign-in
 
     from app.errors import register_error_handlers
     register_error_handlers(app)

@@ -24,9 +24,14 @@ from sqlalchemy.orm import Session
 from app.errors import ForbiddenError, UnauthorizedError
 from app.extensions import db
 from app.ids import new_id
-from app.libraries.models import ApiKey, Library
+from app.libraries.models import KEY_SCOPES, ApiKey, Library
 
 KEY_PREFIX = "rcp_"
+
+# What a key may do. `verify`: card verification only (a desk terminal or an ILS); `read`:
+# verification and every read (GET); `full`: everything its role may do. Keys issued before
+# scopes existed are `full`. The scope narrows a role, never widens it.
+SCOPE_WORDS = {"verify": "verification only", "read": "read-only", "full": "full access"}
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,7 @@ class Caller:
     library_id: int | None = None
     library_code: str | None = None
     participates: bool = False  # in reciprocal borrowing (R1), as the library record says
+    scope: str = "full"
 
     @property
     def is_admin(self) -> bool:
@@ -50,19 +56,22 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def issue_key(library: Library | None, label: str | None = None) -> tuple[ApiKey, str]:
+def issue_key(library: Library | None, label: str | None = None,
+              scope: str = "full") -> tuple[ApiKey, str]:
     """Create a key for a library (or, with None, the federation office); the caller commits."""
+    if scope not in KEY_SCOPES:
+        raise ValueError(f"unknown key scope {scope!r}")
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     record = ApiKey(id=new_id("key"), library_id=library.id if library else None,
                     role="member" if library else "admin", prefix=key[:12],
-                    key_hash=hash_key(key), label=label)
+                    key_hash=hash_key(key), label=label, scope=scope)
     db.session.add(record)
     return record, key
 
 
 _KEY_QUERY = (
-    select(ApiKey.id, ApiKey.role, ApiKey.key_hash, ApiKey.library_id, Library.code,
-           Library.active, Library.reciprocal_borrowing)
+    select(ApiKey.id, ApiKey.role, ApiKey.key_hash, ApiKey.library_id, ApiKey.scope,
+           Library.code, Library.active, Library.reciprocal_borrowing)
     .outerjoin(Library, Library.id == ApiKey.library_id)
     .where(ApiKey.key_hash == bindparam("key_hash"), ApiKey.revoked_at.is_(None))
 )
@@ -181,17 +190,32 @@ def authenticate(header: str | None) -> Caller:
                                 code="library_inactive", headers={"WWW-Authenticate": "Bearer"})
     caller = Caller(key_id=row.id, role=row.role, library_id=row.library_id,
                     library_code=row.code,
-                    participates=bool(row.active and row.reciprocal_borrowing))
+                    participates=bool(row.active and row.reciprocal_borrowing),
+                    scope=row.scope or "full")
     if cache is not None:
         cache.put(digest, caller, ticket)
     return caller
 
 
-def requires(*roles: str, reciprocal: bool = False):
-    """Decorate a view: authenticate, check the role, and pass on the Caller as `caller`.
+def check_scope(caller: Caller, method: str, *, verification: bool = False) -> None:
+    """Refuse (403 `key_scope`) a request outside what the caller's key was issued for."""
+    if caller.scope == "full":
+        return
+    if verification or (caller.scope == "read" and method in ("GET", "HEAD", "OPTIONS")):
+        return
+    allowed = ("card verification only" if caller.scope == "verify"
+               else "card verification and reads (GET)")
+    raise ForbiddenError(f"This key is limited to {allowed}; use a key with full access, "
+                         "or ask your library's administrator for one.", code="key_scope",
+                         scope=caller.scope)
+
+
+def requires(*roles: str, reciprocal: bool = False, verification: bool = False):
+    """Decorate a view: authenticate, check the role and the key's scope, pass on `caller`.
 
     `reciprocal`: the view lends or bills under reciprocal borrowing, which a library that
-    does not take part cannot do (R1: 403 `not_participating`).
+    does not take part cannot do (R1: 403 `not_participating`). `verification` marks the
+    card-verification route, which every key scope may use.
     """
 
     def decorator(view):
@@ -208,6 +232,7 @@ def requires(*roles: str, reciprocal: bool = False):
                     "federation (R1). An academic, school or special library takes part by "
                     "opting in: ask the federation office.", code="not_participating")
             g.caller_library_id = caller.library_id  # whose writes to read back (app/replicas)
+            check_scope(caller, request.method, verification=verification)
             return view(*args, caller=caller, **kwargs)
 
         return wrapper

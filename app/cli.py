@@ -280,9 +280,10 @@ def peers_sync(code, every):
 
 def register_commands(app: Flask) -> None:
     """Attach the commands to the app's CLI group."""
+    from app.console.cli import staff
     from app.sip2.cli import sip2
 
-    for command in (admin_key, keys, patrons, blocks, deliver, demo, sip2, peers):
+    for command in (admin_key, keys, patrons, blocks, deliver, demo, sip2, peers, staff):
         app.cli.add_command(command)
 
 

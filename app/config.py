@@ -142,6 +142,19 @@ class Defaults:
     # (a private CA, or tests); None trusts the system's. Proxy variables are never used.
     WEBHOOK_CA_BUNDLE = None
 
+    # The staff console (app/console). Its address as people reach it, for the password links
+    # `reciprocity staff create|reset-link` print; None: http://127.0.0.1:5000.
+    CONSOLE_BASE_URL = None
+    # Staff passwords are hashed with argon2id using this profile of argon2.profiles
+    # (RFC 9106's low-memory option: 64 MiB, 3 passes). Tests use CHEAPEST. Hashes made with
+    # an older profile still verify, and are re-hashed at the next sign-in.
+    STAFF_PASSWORD_HASHING = "RFC_9106_LOW_MEMORY"
+    # The session cookie is HttpOnly and SameSite=Lax, and Secure whenever the request came
+    # over HTTPS; set true to make it Secure always (behind a proxy that ends TLS). A session
+    # lasts this many seconds from signing in.
+    SESSION_COOKIE_SECURE = False
+    PERMANENT_SESSION_LIFETIME = 12 * 3600
+
     # Lists: default and largest page.
     PAGE_SIZE = 50
     PAGE_SIZE_MAX = 500

@@ -422,6 +422,66 @@ def _demo_keys(path: Path) -> dict[str, str]:
     return keys
 
 
+# The demo's console accounts: (variable in demo.env, email, name, role, library).
+DEMO_STAFF = (
+    ("DEMO_DESK_EMAIL", "desk@il0368.demo.invalid", "Dana Desk", "desk", LENDER),
+    ("DEMO_CIRCULATION_EMAIL", "circulation@il0029.demo.invalid", "Cory Circulation",
+     "circulation", HOME),
+    ("DEMO_LIBRARY_ADMIN_EMAIL", "admin@il0029.demo.invalid", "Alex Administrator",
+     "library_admin", HOME),
+    ("DEMO_LENDER_CIRCULATION_EMAIL", "circulation@il0368.demo.invalid", "Noor Circulation",
+     "circulation", LENDER),
+    ("DEMO_OFFICE_EMAIL", "office@federation.demo.invalid", "Olive Office", "office", None),
+)
+
+
+def _demo_staff(path: Path) -> dict[str, str]:
+    """The console's demo accounts, with one password kept in demo.env (made once, random).
+
+    The accounts share the password, so it is hashed once (argon2 is slow on purpose); when
+    demo.env already had it, one account's hash is checked and, if it matches, the others are
+    taken to match too (they are set together).
+    """
+    import secrets
+
+    from argon2.exceptions import VerificationError
+
+    from app.console.models import StaffAccount
+    from app.console.service import create_staff, password_hasher
+
+    password = None
+    if path.exists():
+        for line in path.read_text().splitlines():
+            name, _, value = line.removeprefix("export ").partition("=")
+            if name == "DEMO_STAFF_PASSWORD" and value:
+                password = shlex.split(value)[0]
+    kept = password is not None
+    password = password or "demo-" + secrets.token_urlsafe(12)
+    hasher = password_hasher()[0]
+    hashed, checked = None, False
+    values = {"DEMO_STAFF_PASSWORD": password}
+    for variable, email, name, role, code in DEMO_STAFF:
+        values[variable] = email
+        account = db.session.execute(select(StaffAccount).where(
+            StaffAccount.email == email)).scalar_one_or_none()
+        if account is None:
+            account = create_staff(email, name, role, code)
+        elif kept and account.password_hash and checked:
+            continue
+        else:
+            try:
+                hasher.verify(account.password_hash or "", password)
+                checked = True
+                continue
+            except (VerificationError, ValueError):  # another password, or none yet
+                pass
+        hashed = hashed or hasher.hash(password)
+        account.password_hash = hashed
+        account.failed_logins, account.locked_until, account.active = 0, None, True
+        db.session.commit()
+    return values
+
+
 def load_demo(app: Flask, *, scale: float | None = None,
               echo: Callable[[str], None] = print) -> Path:
     """Load the demo federation and write instance/demo.env; idempotent. Returns that path."""
@@ -435,8 +495,9 @@ def load_demo(app: Flask, *, scale: float | None = None,
     _load_policies(today, echo)
     path = Path(app.instance_path) / "demo.env"
     keys = _demo_keys(path)
+    staff = _demo_staff(path)
     values = {
-        **keys, "DEMO_LENDER": LENDER, "DEMO_HOME": HOME, "DEMO_INACTIVE": INACTIVE,
+        **keys, **staff, "DEMO_LENDER": LENDER, "DEMO_HOME": HOME, "DEMO_INACTIVE": INACTIVE,
         "DEMO_CARD_GOOD": demo_card(HOME, 1), "DEMO_SURNAME_GOOD": _surname(HOME, 1),
         "DEMO_CARD_BLOCKED": demo_card(HOME, 2), "DEMO_CARD_EXPIRED": demo_card(HOME, 3),
         "DEMO_CARD_REPLACED": replaced, "DEMO_CARD_UNKNOWN": demo_card(HOME, 99_999_998),
@@ -452,6 +513,13 @@ def load_demo(app: Flask, *, scale: float | None = None,
     with os.fdopen(fd, "w") as handle:
         handle.write(body)
     echo(f"Demo keys and cards written to {path} (mode 600).")
+    base = (app.config.get("CONSOLE_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
+    echo(f"Staff console: {base}/console/sign-in, password {staff['DEMO_STAFF_PASSWORD']} for "
+         "every demo account:")
+    for _, email, _, role, code in DEMO_STAFF:
+        where = "the federation office" if code is None else (
+            "Naperville (IL0368)" if code == LENDER else "Aurora (IL0029)")
+        echo(f"  {role.replace('_', ' ')} at {where}: {email}")
     return path
 
 

@@ -10,6 +10,7 @@ from app.timestamps import UTCDateTime, utcnow
 
 LIBRARY_TYPES = ("public", "academic", "school", "special")
 MEMBERSHIPS = ("full", "associate")
+KEY_SCOPES = ("verify", "read", "full")  # what a key may do: see app/auth.py
 
 
 class Library(db.Model):
@@ -84,6 +85,10 @@ class ApiKey(db.Model):
     prefix: Mapped[str] = mapped_column(String(16))
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     label: Mapped[str | None] = mapped_column(Text)
+    # What the key may do (app/auth.py, KEY_SCOPES): `verify` only verifies cards (a desk
+    # terminal, an ILS), `read` also reads, `full` has all of its role's rights. Keys issued
+    # before scopes existed keep full rights (the server default carries them over).
+    scope: Mapped[str] = mapped_column(String(16), default="full", server_default="full")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

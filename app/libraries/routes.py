@@ -74,9 +74,11 @@ class LibraryKeys(MethodView):
     @blp.response(201, IssuedKeySchema)
     def post(self, data, code, caller):
         """Issue a key for a library; the key is shown in this answer only."""
-        record, key = service.issue_library_key(code, (data or {}).get("label"))
+        data = data or {}
+        record, key = service.issue_library_key(code, data.get("label"),
+                                                data.get("scope", "full"))
         return {"id": record.id, "key": key, "prefix": record.prefix, "label": record.label,
-                "created_at": record.created_at}
+                "scope": record.scope, "created_at": record.created_at}
 
 
 @blp.route("/<code>/keys/<key_id>")

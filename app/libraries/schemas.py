@@ -4,7 +4,7 @@ import re
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from app.libraries.models import LIBRARY_TYPES, MEMBERSHIPS
+from app.libraries.models import KEY_SCOPES, LIBRARY_TYPES, MEMBERSHIPS
 from app.pagination import PageQuerySchema, PageSchema
 
 # \Z, not $: `$` also matches before a final newline, which let "IL0003\n" through as a new
@@ -118,6 +118,9 @@ class KeyCreateSchema(Schema):
     """Options when issuing a key."""
 
     label = fields.String(load_default=None, validate=validate.Length(max=200))
+    scope = fields.String(load_default="full", validate=validate.OneOf(KEY_SCOPES), metadata={
+        "description": "verify: card verification only; read: verification and reads (GET); "
+                       "full (default): everything the library may do."})
 
 
 class IssuedKeySchema(Schema):
@@ -127,6 +130,7 @@ class IssuedKeySchema(Schema):
     key = fields.String(metadata={"description": "Shown once; store it now."})
     prefix = fields.String()
     label = fields.String(allow_none=True)
+    scope = fields.String()
     created_at = fields.DateTime(format="iso")
 
 
@@ -136,5 +140,6 @@ class KeySchema(Schema):
     id = fields.String()
     prefix = fields.String()
     label = fields.String(allow_none=True)
+    scope = fields.String()
     created_at = fields.DateTime(format="iso")
     revoked_at = fields.DateTime(format="iso", allow_none=True)

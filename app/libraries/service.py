@@ -216,10 +216,11 @@ def update_library(code: str, data: dict, caller: Caller) -> Library:
     return library
 
 
-def issue_library_key(code: str, label: str | None) -> tuple[ApiKey, str]:
-    """Issue a key for a member library (federation office)."""
+def issue_library_key(code: str, label: str | None,
+                      scope: str = "full") -> tuple[ApiKey, str]:
+    """Issue a key for a member library (the federation office, or its own administrator)."""
     library = member_by_code(code)
-    record, key = issue_key(library, label)
+    record, key = issue_key(library, label, scope)
     db.session.commit()
     return record, key
 

@@ -18,7 +18,7 @@ blp = Blueprint("verifications", __name__, url_prefix="/api/v1/verifications",
 
 
 @blp.route("", methods=["POST"])
-@requires("member", reciprocal=True)
+@requires("member", reciprocal=True, verification=True)
 @blp.arguments(VerificationRequestSchema())
 @blp.response(200, VerificationSchema)
 def verify(data, caller):

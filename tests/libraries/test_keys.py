@@ -47,7 +47,7 @@ def test_a_key_is_shown_once_and_never_listed(federation):
     listed = federation.client.get(f"{LIBRARIES}/IL0003/keys", headers=federation.headers())
     assert listed.status_code == 200
     entry = next(item for item in listed.get_json() if item["id"] == issued["id"])
-    assert set(entry) == {"id", "prefix", "label", "created_at", "revoked_at"}
+    assert set(entry) == {"id", "prefix", "label", "scope", "created_at", "revoked_at"}
     assert (entry["prefix"], entry["label"], entry["revoked_at"]) == (issued["prefix"],
                                                                       "ILL office", None)
     secret = issued["key"][len(issued["prefix"]):]
