@@ -126,3 +126,14 @@ def test_directory_reads_need_no_key_and_document_the_vocabulary(spec):
     assert {"200", "201", "422"} <= set(put["responses"])
     borrowing = spec["components"]["schemas"]["ReciprocalBorrowing"]["properties"]
     assert borrowing["excluded_formats"]["items"]["enum"] == list(VOCABULARY)
+
+
+def test_event_types_are_one_enum_from_the_registry(spec):
+    """Integrators read the event types from the document: the registry, nothing else."""
+    from app.events.types import EVENT_TYPES
+
+    event = spec["components"]["schemas"]["Event"]["properties"]["type"]
+    assert sorted(event["enum"]) == sorted(EVENT_TYPES)
+    feed = spec["paths"]["/api/v1/events"]["get"]["parameters"]
+    type_param = next(p for p in feed if p["name"] == "type")
+    assert sorted(type_param["schema"]["items"]["enum"]) == sorted(EVENT_TYPES)
