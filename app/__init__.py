@@ -82,16 +82,21 @@ def _register_blueprints(app: Flask) -> None:
     from app.directory.routes import blp as policies
     from app.directory.routes import csv_blp as directory_csv
     from app.directory.routes import directory_blp as directory
+    from app.disputes.routes import blp as disputes
     from app.events.routes import blp as events
     from app.health.routes import blp as health
     from app.libraries.routes import blp as libraries
+    from app.notices.routes import blp as notices
     from app.patrons.routes import blp as patrons
+    from app.suspensions.routes import blp as suspensions
+    from app.suspensions.routes import directory_blp as directory_suspensions
     from app.verification.routes import blp as verifications
     from app.verification.routes import traffic_blp as traffic
     from app.webhooks.routes import blp as webhooks
 
     for blueprint in (health, libraries, patrons, verifications, traffic, bills, statements,
-                      blocks, events, policies, directory, directory_csv, webhooks):
+                      blocks, events, policies, directory, directory_csv, webhooks, notices,
+                      suspensions, directory_suspensions, disputes):
         api.register_blueprint(blueprint)
     app.register_blueprint(directory_pages)  # web pages for people, outside the API
 

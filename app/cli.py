@@ -179,6 +179,22 @@ def blocks_mark_overdue():
                "event.")
 
 
+@click.group("suspensions")
+def suspensions():
+    """Suspensions between libraries (R12)."""
+
+
+@suspensions.command("record-ended")
+@with_appcontext
+def suspensions_record_ended():
+    """Tell the parties and the office of suspensions past their end date (for cron, daily)."""
+    from app.suspensions.service import record_ended
+    from app.timestamps import today_in
+
+    ended = record_ended(today_in(current_app.config["TIMEZONE"]))
+    click.echo(f"{ended} suspension(s) newly ended; each got a suspension.ended event.")
+
+
 @click.command("deliver")
 @click.option("--once", is_flag=True,
               help="Deliver what is due, then exit (for cron) instead of running on.")
@@ -223,7 +239,7 @@ def demo_load(scale):
 
 def register_commands(app: Flask) -> None:
     """Attach the commands to the app's CLI group."""
-    for command in (admin_key, keys, patrons, blocks, deliver, demo):
+    for command in (admin_key, keys, patrons, blocks, suspensions, deliver, demo):
         app.cli.add_command(command)
 
 

@@ -1,7 +1,8 @@
 """The wire between Reciprocity and member libraries' systems. Never imports Flask or `app`.
 
 `Client` is the member SDK (verification, patrons, bills, blocks, the directory, the event
-feed, webhook endpoints); `webhooks.Verifier` checks the signed deliveries a member's receiver gets.
+feed, webhook endpoints, notices, suspensions and disputes); `webhooks.Verifier` checks the
+signed deliveries a member's receiver gets.
 """
 
 from federation.client import (
@@ -10,20 +11,23 @@ from federation.client import (
                                Client,
                                Delivery,
                                DirectoryEntry,
+                               Dispute,
                                Endpoint,
                                Event,
                                HomeLibrary,
                                ImportSummary,
+                               Notice,
                                Patron,
                                Payment,
                                PublishedPolicy,
                                Resolution,
+                               Suspension,
                                Verification,
 )
 from federation.errors import FederationError, ProblemError, TransportError
 from federation.webhooks import Verifier, WebhookVerificationError
 
-__all__ = ["Bill", "Block", "Client", "Delivery", "DirectoryEntry", "Endpoint", "Event",
-           "FederationError", "HomeLibrary", "ImportSummary", "Patron", "Payment", "ProblemError",
-           "PublishedPolicy", "Resolution", "TransportError", "Verification", "Verifier",
-           "WebhookVerificationError"]
+__all__ = ["Bill", "Block", "Client", "Delivery", "DirectoryEntry", "Dispute", "Endpoint",
+           "Event", "FederationError", "HomeLibrary", "ImportSummary", "Notice", "Patron",
+           "Payment", "ProblemError", "PublishedPolicy", "Resolution", "Suspension",
+           "TransportError", "Verification", "Verifier", "WebhookVerificationError"]

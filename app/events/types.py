@@ -36,6 +36,12 @@ EVENT_TYPES: dict[str, str] = {
     "suspension.renewed": "The suspending library extended a suspension's end date.",
     "suspension.lifted": "The suspending library lifted a suspension before its end date.",
     "suspension.ended": "A suspension reached its end date and is no longer in force.",
+    "dispute.opened": "A library opened a dispute about a record it shares with another.",
+    "dispute.message_posted": "A party wrote in a dispute.",
+    "dispute.escalated": "A party asked the federation office for help, copying the other.",
+    "dispute.office_answered": "The federation office answered both parties to a dispute.",
+    "dispute.decided": "The federation office closed a dispute with its decision.",
+    "dispute.withdrawn": "The library that opened a dispute withdrew it.",
 }
 
 

@@ -11,6 +11,8 @@ from app.extensions import db
 from app.libraries.models import CardPrefix, Library
 from app.patrons.models import Patron, ReplacedCard
 from app.patrons.rules import card_hmac, normalize_card, normalize_surname, surname_hmac
+from app.suspensions import rules as suspension_rules
+from app.suspensions.service import lending_terms
 from app.verification import rules
 from app.verification.models import VerificationCount
 from app.verification.traffic import TrafficBuffer
@@ -97,21 +99,28 @@ def verify_card(lending_library_id: int, card_number: str, home_code: str | None
     row = find_card(card, digest, home_code)
     found = row.patron_id is not None
     given = surname_hmac(key, normalize_surname(surname)) if surname else None
+    # R12: the calling library's own suspension (or restriction) of this home library, if in
+    # force today. Nobody else's verifications read it, and no patron's data changes.
+    terms = lending_terms(lending_library_id, row.id, today)
     facts = rules.CardFacts(
         home_participates=bool(row.active and row.reciprocal_borrowing), found=found,
         replaced=not found and bool(row.replaced),
         standing=row.standing, expires_on=row.expires_on,
         identity=rules.identity(given, row.surname_hmac) if found else "not_checked",
-        federation_block=found and bool(row.block), delinquent=found and bool(row.delinquent))
+        federation_block=found and bool(row.block), delinquent=found and bool(row.delinquent),
+        suspended_by_caller=terms is not None and terms.measure == "suspension")
     result = rules.decide(facts, today)
     contact = {"email": row.contact_email, "phone": row.contact_phone}
+    advice = rules.advice(result, row.name, contact)
+    if terms is not None:
+        advice = f"{advice} {suspension_rules.describe(*terms)}"
     # Counted for the survey (R19) off the answer's path: nothing to commit here.
     counter.add(lending_library_id, row.id, today.strftime("%Y-%m"), result.decision)
     return Verification(
         decision=result.decision, reasons=result.reasons,
         home_library={"code": row.code, "name": row.name, "contact": contact},
         expires_on=row.expires_on, identity=facts.identity,
-        checked_at=now, source="registry", advice=rules.advice(result, row.name, contact))
+        checked_at=now, source="registry", advice=advice)
 
 
 def traffic(library_id: int | None, year: int, counter: TrafficBuffer) -> dict:
