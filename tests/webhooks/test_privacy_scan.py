@@ -52,7 +52,8 @@ def test_nothing_written_or_sent_carries_a_card_number_or_a_patron_name(
         "reason": "Items kept.", "notice_ids": [notice["id"]],
         "ends_on": str(today() + timedelta(days=10))})
     assert suspension.status_code == 201, suspension.get_json()
-    assert federation.verify("LEND", CARD).get_json()["reasons"] == ["suspended_by_you"]
+    assert federation.verify("LEND", CARD).get_json()["reasons"] == ["suspended_by_you",
+                                                                     "federation_block"]
     work()
 
     with app.app_context():
