@@ -29,8 +29,11 @@ def upgrade():
         batch_op.create_index('ix_events_feed_seq', ['feed', 'seq'], unique=True)
         batch_op.create_index(batch_op.f('ix_events_library_id'), ['library_id'], unique=False)
 
-    # A counter is per feed now, and the office's (0) names no library.
-    with op.batch_alter_table('event_counters', schema=None) as batch_op:
+    # A counter is per feed now, and the office's (0) names no library. SQLite may have lost
+    # the foreign key's name (a table rebuilt by an earlier batch): the convention names it.
+    naming = {"fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s"}
+    with op.batch_alter_table('event_counters', schema=None,
+                              naming_convention=naming) as batch_op:
         batch_op.drop_constraint('fk_event_counters_library_id_libraries', type_='foreignkey')
         batch_op.alter_column('library_id', new_column_name='feed',
                               existing_type=sa.Integer(), type_=sa.BigInteger(),
@@ -58,6 +61,8 @@ def downgrade():
         batch_op.alter_column('feed', new_column_name='library_id',
                               existing_type=sa.BigInteger(), type_=sa.Integer(),
                               existing_nullable=False)
+    # In a batch of its own: on SQLite a key added with the rename is lost.
+    with op.batch_alter_table('event_counters', schema=None) as batch_op:
         batch_op.create_foreign_key('fk_event_counters_library_id_libraries', 'libraries',
                                     ['library_id'], ['id'], ondelete='CASCADE')
 
