@@ -112,20 +112,25 @@ def _register_blueprints(app: Flask) -> None:
     from app.directory.routes import blp as policies
     from app.directory.routes import csv_blp as directory_csv
     from app.directory.routes import directory_blp as directory
+    from app.disputes.routes import blp as disputes
     from app.events.routes import blp as events
     from app.health.routes import blp as health
     from app.libraries.routes import blp as libraries
     from app.ncip.routes import blp as ncip
+    from app.notices.routes import blp as notices
     from app.patrons.routes import blp as patrons
     from app.reach.routes import home_blp, peer_calls_blp, peer_directory_blp, peers_blp
     from app.sip2.routes import blp as sip_accounts
+    from app.suspensions.routes import blp as suspensions
+    from app.suspensions.routes import directory_blp as directory_suspensions
     from app.verification.routes import blp as verifications
     from app.verification.routes import traffic_blp as traffic
     from app.webhooks.routes import blp as webhooks
 
     for blueprint in (health, libraries, patrons, verifications, traffic, bills, statements,
                       blocks, events, policies, directory, directory_csv, webhooks, ncip,
-                      sip_accounts, home_blp, peers_blp, peer_calls_blp, peer_directory_blp):
+                      sip_accounts, home_blp, peers_blp, peer_calls_blp, peer_directory_blp,
+                      notices, suspensions, directory_suspensions, disputes):
         api.register_blueprint(blueprint)
     app.register_blueprint(directory_pages)  # web pages for people, outside the API
 

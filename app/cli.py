@@ -191,6 +191,22 @@ def blocks_mark_overdue():
                "event.")
 
 
+@click.group("suspensions")
+def suspensions():
+    """Suspensions between libraries (R12)."""
+
+
+@suspensions.command("record-ended")
+@with_appcontext
+def suspensions_record_ended():
+    """Tell the parties and the office of suspensions past their end date (for cron, daily)."""
+    from app.suspensions.service import record_ended
+    from app.timestamps import today_in
+
+    ended = record_ended(today_in(current_app.config["TIMEZONE"]))
+    click.echo(f"{ended} suspension(s) newly ended; each got a suspension.ended event.")
+
+
 @click.command("deliver")
 @click.option("--once", is_flag=True,
               help="Deliver what is due, then exit (for cron) instead of running on.")
@@ -283,7 +299,8 @@ def register_commands(app: Flask) -> None:
     from app.console.cli import staff
     from app.sip2.cli import sip2
 
-    for command in (admin_key, keys, patrons, blocks, deliver, demo, sip2, peers, staff):
+    for command in (admin_key, keys, patrons, blocks, suspensions, deliver, demo, sip2, peers,
+                    staff):
         app.cli.add_command(command)
 
 

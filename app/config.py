@@ -121,6 +121,11 @@ class Defaults:
     # Days a home library has to answer a block request before it is shown as overdue.
     BLOCK_RESPONSE_DAYS = 14
 
+    # Suspensions (R12): no open-ended term; a suspension, or a renewal of it, ends at most
+    # this many days from the day it is written. Ended terms are announced by
+    # `reciprocity suspensions record-ended` (run daily, like `blocks mark-overdue`).
+    SUSPENSION_MAX_DAYS = 365
+
     # Push delivery of events (app/webhooks). Loopback targets (127.0.0.0/8, ::1, and plain
     # http to them) are refused unless allowed: tests and local development allow them.
     WEBHOOK_ALLOW_LOOPBACK = False

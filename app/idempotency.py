@@ -76,6 +76,12 @@ def idempotent(caller: Caller, schema: Schema, status: int,
     if not key or len(key) > MAX_KEY or not key.isprintable():
         raise BadRequestError(f"Idempotency-Key is 1 to {MAX_KEY} printable characters.",
                               code="invalid_idempotency_key")
+    if caller.library_id is None:
+        # Keys are remembered per library. The federation office's only creating call that
+        # takes a key is registering its own webhook endpoint (the SDK always sends one): it
+        # runs once per request, so a retried registration can leave a second endpoint that
+        # the office deletes. Refusing the key would break the SDK for the office.
+        return run(None)
     fingerprint = _fingerprint()
     lookup = select(IdempotencyRecord).where(IdempotencyRecord.library_id == caller.library_id,
                                              IdempotencyRecord.key == key)

@@ -1,9 +1,9 @@
 """The wire between Reciprocity and member libraries' systems. Never imports Flask or `app`.
 
 `Client` is the member SDK (verification, patrons, bills, blocks, the directory, the event
-feed, webhook endpoints); `webhooks.Verifier` checks the signed deliveries a member's receiver
-gets; `HomeCheckReceiver` answers the federation's signed live card checks (R14) from the
-library's own system.
+feed, webhook endpoints, notices, suspensions and disputes); `webhooks.Verifier` checks the
+signed deliveries a member's receiver gets; `HomeCheckReceiver` answers the federation's signed
+live card checks (R14) from the library's own system.
 """
 
 from __future__ import annotations
@@ -14,21 +14,25 @@ from federation.client import (
     Client,
     Delivery,
     DirectoryEntry,
+    Dispute,
     Endpoint,
     Event,
     HomeLibrary,
     ImportSummary,
+    Notice,
     Patron,
     Payment,
     PublishedPolicy,
     Resolution,
+    Suspension,
     Verification,
 )
 from federation.errors import FederationError, ProblemError, TransportError
 from federation.home_system import HomeCheckReceiver, HomePatron
 from federation.webhooks import Verifier, WebhookVerificationError
 
-__all__ = ["Bill", "Block", "Client", "Delivery", "DirectoryEntry", "Endpoint", "Event",
-           "FederationError", "HomeCheckReceiver", "HomeLibrary", "HomePatron", "ImportSummary",
-           "Patron", "Payment", "ProblemError", "PublishedPolicy", "Resolution",
+__all__ = ["Bill", "Block", "Client", "Delivery", "DirectoryEntry", "Dispute", "Endpoint",
+           "Event", "FederationError", "HomeCheckReceiver", "HomeLibrary", "HomePatron",
+           "ImportSummary", "Notice", "Patron", "Payment", "ProblemError", "PublishedPolicy",
+           "Resolution", "Suspension",
            "TransportError", "Verification", "Verifier", "WebhookVerificationError"]

@@ -165,6 +165,58 @@ class Block:
 
 
 @dataclass(frozen=True)
+class Notice:
+    """A notice of non-compliance between two libraries (Plan VIII.1.b)."""
+
+    id: str
+    sender: str
+    recipient: str
+    what_happened: str
+    policy: str
+    asks: str
+    status: str  # sent | acknowledged | answered | withdrawn
+    answer: str | None
+    sent_on: date
+    raw: dict = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Suspension:
+    """One library's suspension or restriction of service to another (R12)."""
+
+    id: str
+    suspending_library: str
+    suspended_library: str
+    measure: str  # suspension | restriction
+    services: str  # reciprocal_borrowing | interlibrary_loan | both
+    item_cap: int | None
+    terms: str | None
+    reason: str
+    notice_ids: tuple[str, ...]
+    starts_on: date
+    ends_on: date
+    status: str  # scheduled | in_force | ended | lifted
+    lifted_on: date | None
+    raw: dict = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Dispute:
+    """A dispute about a bill, block, suspension or notice (R13); `messages` in order."""
+
+    id: str
+    subject_type: str
+    subject_id: str
+    opened_by: str
+    other_library: str
+    status: str  # open | escalated | closed
+    outcome: str | None  # withdrawn | decided
+    decision: str | None
+    messages: tuple[dict, ...]
+    raw: dict = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
 class PublishedPolicy:
     """What publishing a policy did: a new version, or none when nothing changed (R5)."""
 
@@ -248,7 +300,7 @@ class Delivery:
 
 
 class Client:
-    """Calls Reciprocity's API with a member library's key."""
+    """Calls Reciprocity's API with a member library's key (or the federation office's)."""
 
     def __init__(self, base_url: str, key: str, *, timeout: float = 10.0,
                  session: requests.Session | None = None, retries: int = 3,
@@ -485,6 +537,122 @@ class Client:
     def withdraw_block(self, block_id: str) -> Block:
         """Withdraw a request not yet answered."""
         return _build(Block, self._post(f"/blocks/{block_id}/withdraw", {}))
+
+    # Notices of non-compliance (Plan VIII.1.b) ----------------------------------------------
+
+    def send_notice(self, to: str, what_happened: str, policy: str, asks: str, *,
+                    policy_version: int | None = None) -> Notice:
+        """Tell another library it failed to observe one of your published policies."""
+        body = {"to": to, "what_happened": what_happened, "policy": policy, "asks": asks}
+        if policy_version is not None:
+            body["policy_version"] = policy_version
+        return _build(Notice, self._call("POST", "/notices", json=body,
+                                         idempotent_create=True))
+
+    def get_notice(self, notice_id: str) -> Notice:
+        """A notice you sent or received."""
+        return _build(Notice, self._call("GET", f"/notices/{notice_id}", retry=True))
+
+    def notices(self, *, as_: str | None = None, status: str | None = None) -> Iterator[Notice]:
+        """Notices you sent (as_="sender") or received ("recipient")."""
+        return (_build(Notice, item) for item in self._pages("/notices", {"as": as_,
+                                                                          "status": status}))
+
+    def acknowledge_notice(self, notice_id: str) -> Notice:
+        """Acknowledge a notice sent to you."""
+        return _build(Notice, self._post(f"/notices/{notice_id}/acknowledge", {}))
+
+    def answer_notice(self, notice_id: str, answer: str) -> Notice:
+        """Answer a notice sent to you, in writing."""
+        return _build(Notice, self._post(f"/notices/{notice_id}/answer", {"answer": answer}))
+
+    def withdraw_notice(self, notice_id: str) -> Notice:
+        """Withdraw a notice you sent."""
+        return _build(Notice, self._post(f"/notices/{notice_id}/withdraw", {}))
+
+    # Suspensions (R12) -----------------------------------------------------------------------
+
+    def impose_suspension(self, suspended_library: str, *, services: str, reason: str,
+                          notice_ids: list[str], ends_on: date | str,
+                          measure: str = "suspension", item_cap: int | None = None,
+                          terms: str | None = None,
+                          starts_on: date | str | None = None) -> Suspension:
+        """Suspend (or, with an item cap, restrict) service to another library's patrons."""
+        body = {"suspended_library": suspended_library, "measure": measure,
+                "services": services, "reason": reason, "notice_ids": list(notice_ids),
+                "ends_on": str(ends_on)}
+        optional = {"item_cap": item_cap, "terms": terms,
+                    "starts_on": str(starts_on) if starts_on else None}
+        body.update({k: v for k, v in optional.items() if v is not None})
+        return _build(Suspension, self._call("POST", "/suspensions", json=body,
+                                             idempotent_create=True))
+
+    def get_suspension(self, suspension_id: str) -> Suspension:
+        """A suspension you imposed or are under."""
+        return _build(Suspension, self._call("GET", f"/suspensions/{suspension_id}",
+                                             retry=True))
+
+    def suspensions(self, *, as_: str | None = None,
+                    in_force: bool | None = None) -> Iterator[Suspension]:
+        """Suspensions you imposed (as_="suspending") or are under ("suspended")."""
+        flag = None if in_force is None else str(in_force).lower()
+        return (_build(Suspension, item)
+                for item in self._pages("/suspensions", {"as": as_, "in_force": flag}))
+
+    def renew_suspension(self, suspension_id: str, ends_on: date | str,
+                         reason: str | None = None) -> Suspension:
+        """Extend a suspension you imposed to a later end date."""
+        body = {"ends_on": str(ends_on), **({"reason": reason} if reason else {})}
+        return _build(Suspension, self._post(f"/suspensions/{suspension_id}/renew", body))
+
+    def lift_suspension(self, suspension_id: str, reason: str | None = None) -> Suspension:
+        """Lift a suspension you imposed before its end date."""
+        body = {"reason": reason} if reason else {}
+        return _build(Suspension, self._post(f"/suspensions/{suspension_id}/lift", body))
+
+    def suspensions_in_force(self, code: str) -> Iterator[Suspension]:
+        """The directory's view: suspensions in force involving `code` that you may see."""
+        return (_build(Suspension, item)
+                for item in self._pages(f"/directory/{code}/suspensions"))
+
+    # Disputes (R13) --------------------------------------------------------------------------
+
+    def open_dispute(self, subject_type: str, subject_id: str, summary: str) -> Dispute:
+        """Open a dispute with the other party to a bill, block, suspension or notice."""
+        body = {"subject_type": subject_type, "subject_id": subject_id, "summary": summary}
+        return _build(Dispute, self._call("POST", "/disputes", json=body,
+                                          idempotent_create=True))
+
+    def get_dispute(self, dispute_id: str) -> Dispute:
+        """A dispute you are party to, with every message."""
+        return _build(Dispute, self._call("GET", f"/disputes/{dispute_id}", retry=True))
+
+    def disputes(self, *, status: str | None = None,
+                 subject_type: str | None = None) -> Iterator[Dispute]:
+        """Disputes you are party to (the office: all)."""
+        return (_build(Dispute, item) for item in self._pages(
+            "/disputes", {"status": status, "subject_type": subject_type}))
+
+    def write_in_dispute(self, dispute_id: str, body: str) -> Dispute:
+        """Write to the other library in a dispute."""
+        return _build(Dispute, self._post(f"/disputes/{dispute_id}/messages", {"body": body}))
+
+    def escalate_dispute(self, dispute_id: str, body: str) -> Dispute:
+        """Ask the federation office for help in writing; the other library gets a copy."""
+        return _build(Dispute, self._post(f"/disputes/{dispute_id}/escalate", {"body": body}))
+
+    def withdraw_dispute_case(self, dispute_id: str, body: str) -> Dispute:
+        """Withdraw a dispute you opened (`withdraw_dispute` is the bill's own dispute)."""
+        return _build(Dispute, self._post(f"/disputes/{dispute_id}/withdraw", {"body": body}))
+
+    def answer_escalation(self, dispute_id: str, body: str) -> Dispute:
+        """The federation office answers both parties to an escalated dispute."""
+        return _build(Dispute, self._post(f"/disputes/{dispute_id}/answer", {"body": body}))
+
+    def decide_dispute(self, dispute_id: str, decision: str) -> Dispute:
+        """The federation office closes an escalated dispute with its decision."""
+        return _build(Dispute, self._post(f"/disputes/{dispute_id}/decide",
+                                          {"body": decision}))
 
     # The directory (R5): publishing needs your key, reading needs none -----------------------
 

@@ -185,3 +185,12 @@ def test_every_limited_operation_documents_429_with_its_headers(spec):
             assert {"Retry-After", "RateLimit", "RateLimit-Policy"} <= set(response["headers"])
             if "requestBody" in operation:
                 assert {"413", "415"} <= set(operation["responses"]), (path, method)
+def test_event_types_are_one_enum_from_the_registry(spec):
+    """Integrators read the event types from the document: the registry, nothing else."""
+    from app.events.types import EVENT_TYPES
+
+    event = spec["components"]["schemas"]["Event"]["properties"]["type"]
+    assert sorted(event["enum"]) == sorted(EVENT_TYPES)
+    feed = spec["paths"]["/api/v1/events"]["get"]["parameters"]
+    type_param = next(p for p in feed if p["name"] == "type")
+    assert sorted(type_param["schema"]["items"]["enum"]) == sorted(EVENT_TYPES)

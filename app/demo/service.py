@@ -292,6 +292,55 @@ def _load_blocks(libraries: dict, key: bytes, today: date, due_days: int, echo) 
     echo(f"Blocks: {made} demo blocks made, {len(DEMO_BLOCKS) - made} already there.")
 
 
+DEMO_NOTICE_POLICY = "Reciprocal borrowers return items to the lending library (demo)."
+DEMO_SUSPENSION_REASON = "Naperville's patrons' items held past 30 days at Aurora (demo)."
+
+
+def _load_between(libraries: dict, today: date, max_days: int, echo) -> None:
+    """A notice each way between Naperville and Aurora, Aurora's suspension of reciprocal
+    borrowing for Naperville's patrons resting on its notice (R12), and Naperville's dispute
+    of it, escalated to the office (R13). Only Aurora's desk is affected: the tour's
+    verifications at Naperville of Aurora's cards are not."""
+    from datetime import timedelta
+
+    from app.auth import Caller
+    from app.disputes import service as disputes
+    from app.notices import service as notices
+    from app.suspensions import service as suspensions
+    from app.suspensions.models import Suspension
+
+    lender, home = libraries[LENDER][0], libraries[HOME][0]
+    if db.session.execute(select(Suspension.id).where(
+            Suspension.reason == DEMO_SUSPENSION_REASON)).first():
+        echo("Between libraries: the demo notices and suspension are already there.")
+        return
+    as_lender = Caller(key_id="demo", role="member", library_id=lender, library_code=LENDER)
+    as_home = Caller(key_id="demo", role="member", library_id=home, library_code=HOME)
+    asked = notices.send_notice(lender, {
+        "to": HOME, "what_happened": "Two items lent to Aurora patrons came back damaged "
+                                     "(demo).", "policy": DEMO_NOTICE_POLICY,
+        "asks": "Remind your patrons of our handling policy."}, today)
+    notices.acknowledge_notice(as_home, asked.id)
+    reason = notices.send_notice(home, {
+        "to": LENDER, "what_happened": "Items borrowed here by Naperville patrons were held at "
+                                       "Naperville's desk for months (demo).",
+        "policy": DEMO_NOTICE_POLICY, "asks": "Return our items within 10 days."}, today)
+    notices.answer_notice(as_lender, reason.id, "We are sending them back by courier (demo).")
+    suspension = suspensions.impose_suspension(home, {
+        "suspended_library": LENDER, "measure": "suspension",
+        "services": "reciprocal_borrowing", "reason": DEMO_SUSPENSION_REASON,
+        "terms": "Until the held items are back (demo).", "notice_ids": [reason.id],
+        "ends_on": today + timedelta(days=min(30, max_days))}, today, max_days)
+    # Naperville disputes the suspension and asks the office for help (R13).
+    dispute = disputes.open_dispute(lender, {
+        "subject_type": "suspension", "subject_id": suspension.id,
+        "summary": "The items were in transit by courier before the suspension (demo)."})
+    disputes.act(as_home, dispute.id, "message", "Our shelves still show them missing (demo).")
+    disputes.act(as_lender, dispute.id, "escalate", "We ask the office to compare the courier "
+                                                    "logs (demo).")
+    echo("Between libraries: 2 demo notices, 1 suspension and 1 escalated dispute made.")
+
+
 def demo_policy(code: str, today: date, *, lender: bool = False) -> dict:
     """A plausible policy for a demo library, the same every run for the same code and day."""
     from datetime import timedelta
@@ -493,6 +542,7 @@ def load_demo(app: Flask, *, scale: float | None = None,
     _load_bills(libraries, key, today, echo)
     _load_blocks(libraries, key, today, int(app.config["BLOCK_RESPONSE_DAYS"]), echo)
     _load_policies(today, echo)
+    _load_between(libraries, today, int(app.config["SUSPENSION_MAX_DAYS"]), echo)
     path = Path(app.instance_path) / "demo.env"
     keys = _demo_keys(path)
     staff = _demo_staff(path)

@@ -2,6 +2,10 @@
 
 from marshmallow import Schema, fields, validate
 
+from app.events.types import EVENT_TYPES
+
+TYPES = sorted(EVENT_TYPES)
+
 
 class FeedQuerySchema(Schema):
     """Where to read from."""
@@ -9,7 +13,7 @@ class FeedQuerySchema(Schema):
     after = fields.String(load_default=None, validate=validate.Length(max=200), metadata={
         "description": "The `next_cursor` of the previous read; omit to start at the first."})
     limit = fields.Integer(load_default=None, validate=validate.Range(min=1, max=500))
-    type = fields.List(fields.String(validate=validate.Length(max=64)), load_default=None,
+    type = fields.List(fields.String(validate=validate.OneOf(TYPES)), load_default=None,
                        metadata={"description": "Only these event types (repeat the "
                                                 "parameter for several)."})
 
@@ -19,7 +23,8 @@ class EventSchema(Schema):
 
     id = fields.String()
     seq = fields.Integer(metadata={"description": "Position in your feed."})
-    type = fields.String()
+    type = fields.String(validate=validate.OneOf(TYPES), metadata={
+        "description": "What happened; one of the registered event types."})
     occurred_at = fields.DateTime(format="iso")
     data = fields.Dict()
 

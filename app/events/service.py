@@ -1,4 +1,8 @@
-"""Writing events with the change they describe (the outbox), and reading a library's feed."""
+"""Writing events with the change they describe (the outbox), and reading a feed.
+
+Each member library has a feed, and so does the federation office (OFFICE_FEED): copies of
+what the office must know (suspensions, escalations, membership actions) go there.
+"""
 
 import re
 from collections.abc import Iterable
@@ -8,7 +12,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.errors import InvalidCursorError
-from app.events.models import Event, EventCounter
+from app.events.models import OFFICE_FEED, Event, EventCounter
+from app.events.types import is_known
 from app.extensions import db
 from app.ids import new_id
 from app.timestamps import utcnow
@@ -16,44 +21,59 @@ from app.timestamps import utcnow
 _DIGITS = re.compile(r"[0-9]{1,19}")
 
 
-def _next_seq(library_id: int) -> int:
-    """Take the next position in a library's feed, locking its counter until commit."""
+def feed_of(library_id: int | None) -> int:
+    """The feed a caller reads: its library's, or the office's for an office key (None)."""
+    return OFFICE_FEED if library_id is None else library_id
+
+
+def _next_seq(feed: int) -> int:
+    """Take the next position in a feed, locking its counter until commit."""
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = (insert(EventCounter).values(library_id=library_id, last_seq=1)
-                 .on_conflict_do_update(index_elements=["library_id"],
+    statement = (insert(EventCounter).values(feed=feed, last_seq=1)
+                 .on_conflict_do_update(index_elements=["feed"],
                                         set_={"last_seq": EventCounter.last_seq + 1})
                  .returning(EventCounter.last_seq))
     return db.session.execute(statement).scalar_one()
 
 
-def record(library_ids: Iterable[int], type_: str, data: dict) -> None:
-    """Write one event per concerned library in the current transaction; the caller commits.
+def record(library_ids: Iterable[int], type_: str, data: dict, *,
+           office: bool = False) -> None:
+    """Write one event per concerned library (and, with `office`, one for the federation
+    office) in the current transaction; the caller commits.
 
-    Counters are taken in library id order, so two transactions that concern the same two
-    libraries cannot deadlock.
+    Counters are taken in feed order (the office's, 0, first), so two transactions that concern
+    the same feeds cannot deadlock.
     """
+    if not is_known(type_):
+        # A programming error, not a caller's: every type is listed in app/events/types.py.
+        raise ValueError(f"Unregistered event type {type_!r}: add it to app/events/types.py.")
     now = utcnow()
-    for library_id in sorted(set(library_ids)):
-        db.session.add(Event(id=new_id("evt"), library_id=library_id, seq=_next_seq(library_id),
-                             type=type_, data=data, occurred_at=now))
+    feeds = set(library_ids) | ({OFFICE_FEED} if office else set())
+    for feed in sorted(feeds):
+        db.session.add(Event(id=new_id("evt"), feed=feed,
+                             library_id=None if feed == OFFICE_FEED else feed,
+                             seq=_next_seq(feed), type=type_, data=data, occurred_at=now))
 
 
-def read_feed(library_id: int, *, after: str | None, limit: int,
+def last_seq(feed: int) -> int:
+    """The last position given out in a feed (0 when it has none yet)."""
+    return db.session.execute(select(EventCounter.last_seq).where(
+        EventCounter.feed == feed)).scalar_one_or_none() or 0
+
+
+def read_feed(feed: int, *, after: str | None, limit: int,
               types: list[str] | None = None) -> dict:
-    """A library's events after a position, oldest first; `next_cursor` is where to go on."""
+    """A feed's events after a position, oldest first; `next_cursor` is where to go on."""
     position = _position(after)
-    query = (select(Event).where(Event.library_id == library_id, Event.seq > position)
+    query = (select(Event).where(Event.feed == feed, Event.seq > position)
              .order_by(Event.seq).limit(limit))
     if types:
         query = query.where(Event.type.in_(types))
     items = db.session.execute(query).scalars().all()
-    if not items and position > 0:
-        # A position past the end was never given out: answering with it as next_cursor
-        # would make the reader skip the events still to come up to that number.
-        last_seq = db.session.execute(select(EventCounter.last_seq).where(
-            EventCounter.library_id == library_id)).scalar_one_or_none() or 0
-        if position > last_seq:
-            raise _invalid_cursor()
+    # A position past the end was never given out: answering with it as next_cursor
+    # would make the reader skip the events still to come up to that number.
+    if not items and position > 0 and position > last_seq(feed):
+        raise _invalid_cursor()
     last = items[-1].seq if items else position
     return {"items": items, "next_cursor": str(last)}
 

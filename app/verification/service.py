@@ -1,5 +1,6 @@
 """Verify a visiting patron's card for a lending library (R1, R2, R14, R15, R16, R19)."""
 
+import dataclasses
 import time
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -15,6 +16,8 @@ from app.patrons.models import Patron, ReplacedCard
 from app.patrons.rules import card_hmac, normalize_card, normalize_surname, surname_hmac
 from app.reach import rules as reach_rules
 from app.replicas import first_settled
+from app.suspensions import rules as suspension_rules
+from app.suspensions.service import lending_terms
 from app.verification import rules
 from app.verification.models import VerificationCount
 from app.verification.traffic import TrafficBuffer
@@ -137,8 +140,17 @@ def verify_card(lending_library_id: int | None, card_number: str, home_code: str
             identity=rules.identity(given, row.surname_hmac) if found else "not_checked",
             federation_block=found and bool(row.block),
             delinquent=found and bool(row.delinquent), registry_stale=bool(live and live.stale))
+    # R12: the calling library's own suspension (or restriction) of this home library, if in
+    # force today. Nobody else's verifications read it, and no patron's data changes.
+    terms = lending_terms(lending_library_id, row.id, today)
+    if terms is not None:
+        facts = dataclasses.replace(facts,
+                                    suspended_by_caller=terms.measure == "suspension")
     result = rules.decide(facts, today)
     contact = {"email": row.contact_email, "phone": row.contact_phone}
+    advice = rules.advice(result, row.name, contact)
+    if terms is not None:
+        advice = f"{advice} {suspension_rules.describe(*terms)}"
     # Counted for the survey (R19) off the answer's path: nothing to commit here. A home
     # library checking its own patron is not reciprocal borrowing, so it is not traffic.
     if row.id != lending_library_id:
@@ -149,7 +161,7 @@ def verify_card(lending_library_id: int | None, card_number: str, home_code: str
         home_library={"code": row.code, "name": row.name, "contact": contact},
         expires_on=expires_on, identity=facts.identity,
         checked_at=now, source=live.source if live else "registry",
-        advice=rules.advice(result, row.name, contact), as_of=live.as_of if live else None)
+        advice=advice, as_of=live.as_of if live else None)
 
 
 def traffic(library_id: int | None, year: int, counter: TrafficBuffer) -> dict:

@@ -1,11 +1,12 @@
-"""The delivery worker: drain each endpoint's share of its library's feed, signed, in order.
+"""The delivery worker: drain each endpoint's share of its feed, signed, in order.
 
-Each endpoint keeps a cursor (`delivered_seq`) into its library's feed. A worker claims one
-endpoint that has work and is due (on PostgreSQL with `FOR UPDATE SKIP LOCKED`, so several
-workers never hold the same endpoint, and never send one event twice at the same moment),
-sends the next events one by one in `seq` order, and moves the cursor in the same transaction
-only after a 2xx. A worker killed at any point leaves the cursor where the last commit put it:
-the events after it are sent again (at least once, in order per library), never lost.
+Each endpoint keeps a cursor (`delivered_seq`) into its feed (a library's or the federation
+office's). A worker claims one endpoint that has work and is due (on PostgreSQL with `FOR
+UPDATE SKIP LOCKED`, so several workers never hold the same endpoint, and never send one event
+twice at the same moment), sends the next events one by one in `seq` order, and moves the
+cursor in the same transaction only after a 2xx. A worker killed at any point leaves the cursor
+where the last commit put it: the events after it are sent again (at least once, in order per
+feed), never lost.
 
 On SQLite there are no row locks: run one worker.
 """
@@ -130,8 +131,7 @@ def claim(now: datetime) -> WebhookEndpoint | None:
     pending = exists().where(WebhookDelivery.endpoint_id == WebhookEndpoint.id,
                              WebhookDelivery.redeliver_requested_at.is_not(None))
     query = (select(WebhookEndpoint)
-             .join(EventCounter, EventCounter.library_id == WebhookEndpoint.library_id,
-                   isouter=True)
+             .join(EventCounter, EventCounter.feed == WebhookEndpoint.feed, isouter=True)
              .where(WebhookEndpoint.enabled.is_(True),
                     or_(WebhookEndpoint.next_attempt_at.is_(None),
                         WebhookEndpoint.next_attempt_at <= now),
@@ -184,8 +184,7 @@ def _work(endpoint: WebhookEndpoint, limit: int):
     for original, event in redeliveries:
         yield event, original
     events = db.session.execute(
-        select(Event).where(Event.library_id == endpoint.library_id,
-                            Event.seq > endpoint.delivered_seq)
+        select(Event).where(Event.feed == endpoint.feed, Event.seq > endpoint.delivered_seq)
         .order_by(Event.seq).limit(limit)).scalars().all()
     for event in events:
         yield event, None
@@ -231,12 +230,13 @@ def _attempt(endpoint: WebhookEndpoint, event: Event, sender: Sender,
 
 
 def _disable(endpoint: WebhookEndpoint, reason: str, now: datetime) -> None:
-    """Stop delivering, and say so in the library's own feed."""
+    """Stop delivering, and say so in the endpoint's own feed (a library's or the office's)."""
     endpoint.enabled = False
     endpoint.disabled_reason = reason
     endpoint.disabled_at = now
-    record([endpoint.library_id], "endpoint.disabled",
-           {"endpoint_id": endpoint.id, "reason": reason})
+    owner = [] if endpoint.library_id is None else [endpoint.library_id]
+    record(owner, "endpoint.disabled", {"endpoint_id": endpoint.id, "reason": reason},
+           office=endpoint.library_id is None)
 
 
 def prune(settings: Settings) -> int:

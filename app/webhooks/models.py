@@ -12,14 +12,18 @@ DELIVERY_STATES = ("succeeded", "failed", "dead")
 
 
 class WebhookEndpoint(db.Model):
-    """A library's own URL that receives its events, and where delivery stands."""
+    """A library's own URL (or the federation office's) that receives its feed's events, and
+    where delivery stands."""
 
     __tablename__ = "webhook_endpoints"
     __table_args__ = (Index("ix_webhook_endpoints_due", "enabled", "next_attempt_at"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    library_id: Mapped[int] = mapped_column(ForeignKey("libraries.id", ondelete="CASCADE"),
-                                            index=True)
+    # The feed delivered here: the library's id, or OFFICE_FEED (0) for the office's.
+    feed: Mapped[int] = mapped_column(BigInteger, index=True)
+    # The owning library (NULL for the office's endpoints): deleting a library deletes them.
+    library_id: Mapped[int | None] = mapped_column(
+        ForeignKey("libraries.id", ondelete="CASCADE"), index=True)
     url: Mapped[str] = mapped_column(String(2000))
     description: Mapped[str | None] = mapped_column(String(500))
     # The signing secret is stored because signing needs it (a hash would not do). It is not
@@ -32,7 +36,7 @@ class WebhookEndpoint(db.Model):
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     disabled_reason: Mapped[str | None] = mapped_column(String(32))
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # The library feed's last position this endpoint acknowledged with a 2xx (or that was
+    # The feed's last position this endpoint acknowledged with a 2xx (or that was
     # dead-lettered). It moves only after the receiver answered, so nothing committed is lost.
     delivered_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     # Consecutive failures, since when, and when to try again (NULL: as soon as there is work).

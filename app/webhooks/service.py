@@ -1,4 +1,8 @@
-"""Use cases for a library's webhook endpoints: register, change, rotate, inspect, redeliver."""
+"""Use cases for webhook endpoints: register, change, rotate, inspect, redeliver.
+
+Each use case takes the caller's feed (`app.events.service.feed_of`): a library's id, or the
+federation office's feed; an endpoint of another feed is simply not found.
+"""
 
 import socket
 from collections.abc import Callable
@@ -7,7 +11,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from app.errors import ConflictError, NotFoundError, RuleError
-from app.events.models import EventCounter
+from app.events.models import OFFICE_FEED
+from app.events.service import last_seq
 from app.extensions import db
 from app.ids import new_id
 from app.pagination import decode_cursor, encode_cursor, paginate
@@ -42,10 +47,10 @@ def check_url(url: str, *, allow_loopback: bool, resolve: Resolver,
                         errors={"url": str(refusal)}) from None
 
 
-def _own_endpoint(library_id: int, endpoint_id: str, *, lock: bool = False) -> WebhookEndpoint:
-    """One of the library's endpoints; another library's id is simply not found."""
+def _own_endpoint(feed: int, endpoint_id: str, *, lock: bool = False) -> WebhookEndpoint:
+    """One of the feed's endpoints; another library's id is simply not found."""
     query = select(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id,
-                                          WebhookEndpoint.library_id == library_id)
+                                          WebhookEndpoint.feed == feed)
     if lock:
         query = query.with_for_update()
     endpoint = db.session.execute(query).scalar_one_or_none()
@@ -55,24 +60,24 @@ def _own_endpoint(library_id: int, endpoint_id: str, *, lock: bool = False) -> W
     return endpoint
 
 
-def create_endpoint(library_id: int, data: dict, *, allow_loopback: bool, resolve: Resolver,
+def create_endpoint(feed: int, data: dict, *, allow_loopback: bool, resolve: Resolver,
                     max_endpoints: int, before_commit=None,
                     allowed_ports=(443,)) -> WebhookEndpoint:
-    """Register a URL for the library's events; the answer shows the secret, this once."""
+    """Register a URL for the feed's events; the answer shows the secret, this once."""
     check_url(data["url"], allow_loopback=allow_loopback, resolve=resolve,
               allowed_ports=allowed_ports)
     count = db.session.execute(select(func.count()).select_from(WebhookEndpoint).where(
-        WebhookEndpoint.library_id == library_id)).scalar_one()
+        WebhookEndpoint.feed == feed)).scalar_one()
     if count >= max_endpoints:
         raise RuleError(f"A library has at most {max_endpoints} webhook endpoints: delete one "
                         "first.", code="too_many_endpoints")
     # A new endpoint receives what happens from now on; what came before is in the feed.
-    last_seq = db.session.execute(select(EventCounter.last_seq).where(
-        EventCounter.library_id == library_id)).scalar_one_or_none() or 0
     secret = new_secret()
-    endpoint = WebhookEndpoint(id=new_id("whe"), library_id=library_id, url=data["url"],
-                               description=data.get("description"), secret=secret,
-                               enabled=True, delivered_seq=last_seq, failures=0)
+    endpoint = WebhookEndpoint(id=new_id("whe"), feed=feed,
+                               library_id=None if feed == OFFICE_FEED else feed,
+                               url=data["url"], description=data.get("description"),
+                               secret=secret, enabled=True, delivered_seq=last_seq(feed),
+                               failures=0)
     db.session.add(endpoint)
     db.session.flush()
     endpoint.shown_secret = secret
@@ -83,21 +88,21 @@ def create_endpoint(library_id: int, data: dict, *, allow_loopback: bool, resolv
     return endpoint
 
 
-def list_endpoints(library_id: int, *, limit: int | None, cursor: str | None) -> dict:
-    """The library's endpoints, a page at a time."""
-    query = select(WebhookEndpoint).where(WebhookEndpoint.library_id == library_id)
+def list_endpoints(feed: int, *, limit: int | None, cursor: str | None) -> dict:
+    """The feed's endpoints, a page at a time."""
+    query = select(WebhookEndpoint).where(WebhookEndpoint.feed == feed)
     return paginate(query, WebhookEndpoint.id, limit=limit, cursor=cursor)
 
 
-def get_endpoint(library_id: int, endpoint_id: str) -> WebhookEndpoint:
-    """One of the library's endpoints."""
-    return _own_endpoint(library_id, endpoint_id)
+def get_endpoint(feed: int, endpoint_id: str) -> WebhookEndpoint:
+    """One of the feed's endpoints."""
+    return _own_endpoint(feed, endpoint_id)
 
 
-def update_endpoint(library_id: int, endpoint_id: str, data: dict, *, allow_loopback: bool,
+def update_endpoint(feed: int, endpoint_id: str, data: dict, *, allow_loopback: bool,
                     resolve: Resolver, allowed_ports=(443,)) -> WebhookEndpoint:
     """Change an endpoint's URL, description, or switch it off and on."""
-    endpoint = _own_endpoint(library_id, endpoint_id, lock=True)
+    endpoint = _own_endpoint(feed, endpoint_id, lock=True)
     if "url" in data:
         check_url(data["url"], allow_loopback=allow_loopback, resolve=resolve,
               allowed_ports=allowed_ports)
@@ -125,24 +130,24 @@ def _enable(endpoint: WebhookEndpoint) -> None:
     endpoint.next_attempt_at = None
 
 
-def enable_endpoint(library_id: int, endpoint_id: str) -> WebhookEndpoint:
+def enable_endpoint(feed: int, endpoint_id: str) -> WebhookEndpoint:
     """Resume delivery to a disabled endpoint, from the first event it did not acknowledge."""
-    endpoint = _own_endpoint(library_id, endpoint_id, lock=True)
+    endpoint = _own_endpoint(feed, endpoint_id, lock=True)
     _enable(endpoint)
     db.session.commit()
     return endpoint
 
 
-def delete_endpoint(library_id: int, endpoint_id: str) -> None:
+def delete_endpoint(feed: int, endpoint_id: str) -> None:
     """Stop delivering to an endpoint and forget it (its attempts log goes with it)."""
-    endpoint = _own_endpoint(library_id, endpoint_id, lock=True)
+    endpoint = _own_endpoint(feed, endpoint_id, lock=True)
     db.session.delete(endpoint)
     db.session.commit()
 
 
-def rotate_secret(library_id: int, endpoint_id: str, *, overlap: timedelta) -> WebhookEndpoint:
+def rotate_secret(feed: int, endpoint_id: str, *, overlap: timedelta) -> WebhookEndpoint:
     """Give an endpoint a new secret (shown once); the old one also signs for `overlap`."""
-    endpoint = _own_endpoint(library_id, endpoint_id, lock=True)
+    endpoint = _own_endpoint(feed, endpoint_id, lock=True)
     secret = new_secret()
     endpoint.previous_secret = endpoint.secret
     endpoint.previous_secret_expires_at = utcnow() + overlap
@@ -152,10 +157,10 @@ def rotate_secret(library_id: int, endpoint_id: str, *, overlap: timedelta) -> W
     return endpoint
 
 
-def list_deliveries(library_id: int, endpoint_id: str, *, limit: int | None,
+def list_deliveries(feed: int, endpoint_id: str, *, limit: int | None,
                     cursor: str | None, page_size: int, page_max: int) -> dict:
     """An endpoint's delivery attempts, newest first."""
-    _own_endpoint(library_id, endpoint_id)
+    _own_endpoint(feed, endpoint_id)
     limit = min(limit or page_size, page_max)
     query = select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id)
     if cursor:
@@ -178,9 +183,9 @@ def _bad_cursor():
                            code="invalid_cursor")
 
 
-def redeliver(library_id: int, endpoint_id: str, delivery_id: str) -> WebhookDelivery:
+def redeliver(feed: int, endpoint_id: str, delivery_id: str) -> WebhookDelivery:
     """Ask for a dead-lettered event to be sent again (by the worker, ahead of new events)."""
-    endpoint = _own_endpoint(library_id, endpoint_id, lock=True)
+    endpoint = _own_endpoint(feed, endpoint_id, lock=True)
     delivery = db.session.execute(select(WebhookDelivery).where(
         WebhookDelivery.id == delivery_id,
         WebhookDelivery.endpoint_id == endpoint.id)).scalar_one_or_none()

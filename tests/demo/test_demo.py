@@ -187,3 +187,36 @@ def test_every_demo_library_publishes_a_varied_policy_once(loaded):
     naperville = client.get("/api/v1/directory/IL0368").get_json()
     assert naperville["policy"]["interlibrary_loan"]["lost_materials"][
         "processing_fee_cents"] >= 500  # the demo bills' processing fee stays allowed
+
+
+def test_the_demo_has_notices_a_suspension_and_a_dispute(loaded):
+    """R12: Aurora suspended reciprocal borrowing for Naperville's patrons, resting on its
+    answered notice; Aurora's desk says `suspended_by_you`; Naperville's desk (the tour's) is
+    untouched; Naperville's dispute of it is with the office (R13); loading again adds
+    nothing."""
+    from app.demo.service import HOME as AURORA
+    from app.demo.service import LENDER as NAPERVILLE
+    from app.notices.models import Notice
+    from app.suspensions.models import Suspension
+
+    app, _, env, lines = loaded
+    assert "Between libraries: the demo notices and suspension are already there." in lines
+    with app.app_context():
+        assert sorted(db.session.scalars(select(Notice.status))) == ["acknowledged", "answered"]
+        assert db.session.scalar(select(func.count()).select_from(Suspension)) == 1
+    client = app.test_client()
+    home = {"Authorization": f"Bearer {env['DEMO_HOME_KEY']}"}
+    lender = {"Authorization": f"Bearer {env['DEMO_LENDER_KEY']}"}
+    at_aurora = client.post("/api/v1/verifications", headers=home,
+                            json={"card_number": demo_card(NAPERVILLE, 1)}).get_json()
+    assert at_aurora["reasons"] == ["suspended_by_you"]
+    assert "Until the held items are back (demo)." in at_aurora["advice"]
+    at_naperville = client.post("/api/v1/verifications", headers=lender,
+                                json={"card_number": env["DEMO_CARD_GOOD"]}).get_json()
+    assert at_naperville["decision"] == "eligible"
+    listed = client.get(f"/api/v1/directory/{AURORA}/suspensions", headers=lender).get_json()
+    assert [s["suspended_library"] for s in listed["items"]] == [NAPERVILLE]
+    office = {"Authorization": f"Bearer {env['DEMO_ADMIN_KEY']}"}
+    disputes = client.get("/api/v1/disputes", headers=office).get_json()["items"]
+    assert [(d["subject_type"], d["status"], d["opened_by"]) for d in disputes] == [
+        ("suspension", "escalated", NAPERVILLE)]
