@@ -24,6 +24,7 @@ from app.directory.schemas import (
     PolicySchema,
     PublishedSchema,
 )
+from app.pagination import paged
 from app.timestamps import today_in
 
 blp = Blueprint("policies", __name__, url_prefix="/api/v1/libraries",
@@ -127,7 +128,7 @@ def directory_detail(code):
 @conditional_get
 def directory_history(query, code):
     """A library's versions, newest first, with the fields each one changed."""
-    page = service.history(code, **query)
+    page = service.history(code, **paged(query, current_app.config))
     return conditional(HistoryPageSchema().dump(page), page["last_modified"])
 
 

@@ -15,13 +15,13 @@ from sqlalchemy.exc import IntegrityError
 from app.auth import Caller
 from app.directory import rules, versions, wording
 from app.directory.models import DirectoryEntry, DirectoryFormat, PolicyVersion
-from app.errors import BadRequestError, ConflictError, ForbiddenError, RuleError
+from app.errors import ConflictError, ForbiddenError, RuleError
 from app.events.service import record
 from app.extensions import db
 from app.ids import new_id
 from app.libraries.models import CardPrefix, Library
 from app.libraries.service import member_by_code
-from app.pagination import decode_cursor, encode_cursor
+from app.pagination import decode_cursor, encode_cursor, paginate
 from app.timestamps import UTCDateTime, utcnow
 
 
@@ -322,23 +322,17 @@ def entry_detail(code: str, today: date, zone: str) -> dict:
     return detail
 
 
-def history(code: str, *, limit: int | None = None, cursor: str | None = None) -> dict:
+def history(code: str, *, limit: int, cursor: str | None = None) -> dict:
     """A library's versions, newest first, each with what it changed from the one before."""
     library = _library(code, active_only=True)
-    limit = min(limit or 50, 500)
     query = select(PolicyVersion).where(PolicyVersion.library_id == library.id)
-    if cursor:
-        before = decode_cursor(cursor)
-        if not before.isdigit():
-            raise_invalid_cursor()
-        query = query.where(PolicyVersion.version < int(before))
-    # One more than the page: the oldest on the page needs its predecessor for the diff.
-    rows = db.session.execute(query.order_by(PolicyVersion.version.desc())
-                              .limit(limit + 1)).scalars().all()
+    page = paginate(query, PolicyVersion.version, limit=limit, cursor=cursor, descending=True,
+                    key_type=int)
+    rows = page["items"]
     items = []
-    for index, version in enumerate(rows[:limit]):
+    for index, version in enumerate(rows):
         previous = rows[index + 1] if index + 1 < len(rows) else None
-        if previous is None and version.version > 1:
+        if previous is None and version.version > 1:  # the page's oldest: its predecessor
             previous = db.session.execute(select(PolicyVersion).where(
                 PolicyVersion.library_id == library.id,
                 PolicyVersion.version == version.version - 1)).scalar_one()
@@ -346,15 +340,8 @@ def history(code: str, *, limit: int | None = None, cursor: str | None = None) -
                       "reviewed_on": version.reviewed_on,
                       "changes": versions.diff(previous.policy, version.policy) if previous
                       else []})
-    next_cursor = encode_cursor(str(rows[limit - 1].version)) if len(rows) > limit else None
-    return {"code": library.code, "items": items, "next_cursor": next_cursor,
+    return {"code": library.code, "items": items, "next_cursor": page["next_cursor"],
             "last_modified": _last_publish(library)}
-
-
-def raise_invalid_cursor():
-    """The 400 for a cursor this service did not give out."""
-    raise BadRequestError("The cursor is not one this service gave out.",
-                          code="invalid_cursor")
 
 
 def _last_publish(library: Library) -> datetime:

@@ -7,7 +7,10 @@ here, so a new event is added in one place and documented where integrators look
 EVENT_TYPES: dict[str, str] = {
     # Bills (R6, R9, R10).
     "bill.issued": "A lending library billed a home library for a patron's items.",
-    "bill.payment_recorded": "A payment was recorded against a bill.",
+    "bill.payment_recorded": "A payment was recorded against a bill (reported, when the home "
+                             "library recorded it, until the lending library confirms it).",
+    "bill.payment_confirmed": "The lending library confirmed it received a reported payment (R8).",
+    "bill.payment_declined": "The lending library declined a reported payment it did not receive.",
     "bill.paid": "A bill's balance reached zero.",
     "bill.voided": "The issuing library voided a bill.",
     "bill.disputed": "The home library disputed a bill.",

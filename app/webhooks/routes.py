@@ -112,9 +112,8 @@ def enable(endpoint_id, caller):
 @blp.response(200, DeliveryPageSchema)
 def deliveries(query, endpoint_id, caller):
     """The endpoint's delivery attempts, newest first (kept for a limited time)."""
-    return service.list_deliveries(feed_of(caller.library_id), endpoint_id, **query,
-                                   page_size=int(current_app.config["PAGE_SIZE"]),
-                                   page_max=int(current_app.config["PAGE_SIZE_MAX"]))
+    return service.list_deliveries(feed_of(caller.library_id), endpoint_id,
+                                   **paged(query, current_app.config))
 
 
 @blp.route("/<endpoint_id>/deliveries/<delivery_id>/redeliver", methods=["POST"])

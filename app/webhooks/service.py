@@ -15,7 +15,7 @@ from app.events.models import OFFICE_FEED
 from app.events.service import last_seq
 from app.extensions import db
 from app.ids import new_id
-from app.pagination import decode_cursor, encode_cursor, paginate
+from app.pagination import paginate
 from app.timestamps import utcnow
 from app.webhooks import rules
 from app.webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -157,30 +157,12 @@ def rotate_secret(feed: int, endpoint_id: str, *, overlap: timedelta) -> Webhook
     return endpoint
 
 
-def list_deliveries(feed: int, endpoint_id: str, *, limit: int | None,
-                    cursor: str | None, page_size: int, page_max: int) -> dict:
+def list_deliveries(feed: int, endpoint_id: str, *, limit: int, cursor: str | None) -> dict:
     """An endpoint's delivery attempts, newest first."""
     _own_endpoint(feed, endpoint_id)
-    limit = min(limit or page_size, page_max)
     query = select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id)
-    if cursor:
-        position = decode_cursor(cursor)
-        if not position.isdigit():
-            raise _bad_cursor()
-        query = query.where(WebhookDelivery.number < int(position))
-    rows = db.session.execute(query.order_by(WebhookDelivery.number.desc())
-                              .limit(limit + 1)).scalars().all()
-    items = rows[:limit]
-    next_cursor = encode_cursor(str(items[-1].number)) if len(rows) > limit else None
-    return {"items": items, "next_cursor": next_cursor}
-
-
-def _bad_cursor():
-    """The 400 for a cursor this list did not give out."""
-    from app.errors import BadRequestError
-
-    return BadRequestError("The cursor is not one this service gave out.",
-                           code="invalid_cursor")
+    return paginate(query, WebhookDelivery.number, limit=limit, cursor=cursor,
+                    descending=True, key_type=int)
 
 
 def redeliver(feed: int, endpoint_id: str, delivery_id: str) -> WebhookDelivery:

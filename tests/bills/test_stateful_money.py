@@ -226,7 +226,7 @@ class BlocksBillsPayments(RuleBasedStateMachine):
         blocked = any(block["status"] == "honored" for block in self.blocks.values())
         assert (answer["decision"] == "not_eligible") == blocked, answer
         assert set(answer) == {"decision", "reasons", "home_library", "expires_on",
-                               "identity", "checked_at", "source", "advice"}
+                               "identity", "checked_at", "source", "advice", "as_of", "peer"}
 
 
 def test_blocks_bills_and_payments_hold_against_every_party(app, client):
