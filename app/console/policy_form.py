@@ -10,7 +10,7 @@ import copy
 from datetime import date
 
 from app.console.forms import cents
-from app.directory import rules
+from app.directory import rules, wording
 
 # The API's path of each form field.
 PATHS = {
@@ -49,9 +49,9 @@ EMPTY_POLICY = {
 
 def set_choices(form) -> None:
     """The format checkboxes, in the directory's words."""
-    form.excluded_formats.choices = [(term, _sentence(rules.label(term)))
+    form.excluded_formats.choices = [(term, _sentence(wording.label(term)))
                                      for term in rules.VOCABULARY]
-    form.formats_lent.choices = [(term, _sentence(rules.label(term))) for term in rules.FORMATS]
+    form.formats_lent.choices = [(term, _sentence(wording.label(term))) for term in rules.FORMATS]
 
 
 def _sentence(words: str) -> str:

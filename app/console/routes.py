@@ -28,6 +28,8 @@ from app.blocks import service as blocks
 from app.console import forms, policy_form, rules, service
 from app.directory import rules as directory_rules
 from app.directory import service as directory
+from app.directory import versions as directory_versions
+from app.directory import wording as directory_wording
 from app.errors import DomainError, NotFoundError
 from app.extensions import db
 from app.libraries import service as libraries
@@ -426,16 +428,16 @@ def block_action(block_id, action):
         abort(400)
     me = caller()
     if action == "honor":
-        blocks.honor_block(me, block_id)
+        blocks.honor_block(me, block_id, today())
         done = "Honored: the patron is blocked at every member library."
     elif action == "refuse":
-        blocks.refuse_block(me, block_id, form.reason.data)
+        blocks.refuse_block(me, block_id, form.reason.data, today())
         done = "Refused: your library is now responsible for the bills this request covers."
     elif action == "withdraw":
-        blocks.withdraw_block(me, block_id)
+        blocks.withdraw_block(me, block_id, today())
         done = "Withdrawn."
     else:
-        blocks.release_block(me, block_id)
+        blocks.release_block(me, block_id, today())
         done = "Released: the block no longer applies."
     audit(f"block.{action}", block_id)
     flash(done, "success")
@@ -654,11 +656,11 @@ def policy():
                     verdict = directory_rules.validate_policy(
                         loaded, library_type=current_user.library.type,
                         membership=current_user.library.membership,
-                        others=directory.other_libraries(current_user.library_id),
-                        own_code=code)
+                        others=directory.member_terms(), own_code=code, today=today())
                     errors = policy_form.form_errors(verdict.errors)
-                    preview = {"summary": directory_rules.summarize(
-                        directory_rules.canonical(loaded)), "warnings": verdict.warnings}
+                    preview = {"summary": directory_wording.summarize(
+                        directory_versions.canonical(loaded), today()),
+                        "warnings": verdict.warnings}
         status = 422 if errors else 200
     elif form.is_submitted():
         errors = {name: "; ".join(messages) for name, messages in form.errors.items()}
