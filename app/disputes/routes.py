@@ -1,5 +1,6 @@
 """HTTP views for disputes between libraries and their escalation to the office (R13)."""
 
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -13,6 +14,7 @@ from app.disputes.schemas import (
     LibraryDisputeSchema,
 )
 from app.idempotency import idempotent
+from app.pagination import paged
 
 blp = Blueprint("disputes", __name__, url_prefix="/api/v1/disputes",
                 description="Disputes about a bill, block, suspension or notice: in writing "
@@ -28,7 +30,7 @@ class Disputes(MethodView):
     @blp.response(200, LibraryDisputePageSchema)
     def get(self, query, caller):
         """List disputes you are party to; the office: all."""
-        return service.list_disputes(caller, **query)
+        return service.list_disputes(caller, **paged(query, current_app.config))
 
     @requires("member")
     @blp.arguments(LibraryDisputeCreateSchema())

@@ -14,6 +14,7 @@ from app.notices.schemas import (
     NoticePageSchema,
     NoticeSchema,
 )
+from app.pagination import paged
 from app.timestamps import today_in
 
 blp = Blueprint("notices", __name__, url_prefix="/api/v1/notices",
@@ -30,7 +31,7 @@ class Notices(MethodView):
     @blp.response(200, NoticePageSchema)
     def get(self, query, caller):
         """List notices you sent (`as=sender`) or received (`as=recipient`); the office: all."""
-        return service.list_notices(caller, **query)
+        return service.list_notices(caller, **paged(query, current_app.config))
 
     @requires("member")
     @blp.arguments(NoticeCreateSchema())

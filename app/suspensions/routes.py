@@ -6,6 +6,7 @@ from flask_smorest import Blueprint
 
 from app.auth import requires
 from app.idempotency import idempotent
+from app.pagination import paged
 from app.suspensions import service
 from app.suspensions.schemas import (
     DirectorySuspensionsQuerySchema,
@@ -45,7 +46,7 @@ class Suspensions(MethodView):
     @blp.response(200, SuspensionPageSchema)
     def get(self, query, caller):
         """List suspensions you imposed (`as=suspending`) or are under (`as=suspended`)."""
-        return service.list_suspensions(caller, today(), **query)
+        return service.list_suspensions(caller, today(), **paged(query, current_app.config))
 
     @requires("member")
     @blp.arguments(SuspensionCreateSchema())
@@ -94,4 +95,5 @@ def directory_suspensions(query, code, caller):
     """Suspensions in force today that involve this library: the office sees them all, a
     library those it is party to; never the public (R3: the only way to treat one library's
     patrons differently)."""
-    return service.list_suspensions(caller, today(), library=code, in_force=True, **query)
+    return service.list_suspensions(caller, today(), library=code, in_force=True,
+                                     **paged(query, current_app.config))
