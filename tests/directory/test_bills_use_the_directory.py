@@ -1,6 +1,7 @@
 """Bills use the directory: once a lending library publishes its ILL processing fee for lost
 materials, its bills may not charge a higher one (R5, R10)."""
 
+import pytest
 from sqlalchemy import func, select
 
 from app.bills.models import Bill
@@ -20,6 +21,12 @@ def bill(directory, *fees):
         "card_number": "20001 0000 4321", "home_library": "IL0001",
         "infraction_date": days_ago(5).isoformat(), "items": items},
         headers=directory.federation.headers("IL0002"))
+
+
+@pytest.fixture(autouse=True)
+def registered_card(directory):
+    """IL0001 has registered the card it is billed for: no prefix names it, so R15 asks that."""
+    directory.federation.register("IL0001", "20001 0000 4321")
 
 
 def bills(app) -> int:

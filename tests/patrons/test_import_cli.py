@@ -166,7 +166,7 @@ def count_patrons(engine, library_id: int) -> int:
 @pytest.mark.parametrize("interrupts", [1, 2], ids=["ctrl-c", "ctrl-c-twice"])
 def test_an_interrupted_import_can_be_run_again_to_finish(app, database_url, federation,
                                                           home, tmp_path, patron_state,
-                                                          interrupts):
+                                                          interrupts, unprefixed):
     """Ctrl-C keeps every committed batch; the rerun counts those lines unchanged and the
     registry ends exactly as one clean import leaves it (API: safe to interrupt and rerun).
 
@@ -174,7 +174,7 @@ def test_an_interrupted_import_can_be_run_again_to_finish(app, database_url, fed
     connection). It runs on both backends: SQLite in WAL mode lets the test read while the
     command writes.
     """
-    federation.admit("IL0002", prefixes=["20002"])
+    # No prefix names the cards (`unprefixed`), so IL0002 can import the same roster cleanly.
     roster = write_roster(tmp_path / "roster.csv", [patron_line(n) for n in range(LINES)])
     with app.app_context():
         ids = dict(db.session.execute(db.select(Library.code, Library.id)).all())
