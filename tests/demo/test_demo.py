@@ -170,8 +170,12 @@ def test_every_demo_library_publishes_a_varied_policy_once(loaded):
     assert lines[len(lines) // 2:][4] == "Policies: 0 published, 623 already in the directory."
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(PolicyVersion)) == 623
-        caps = set(db.session.scalars(select(DirectoryEntry.items_at_a_time)))
+        caps = set(db.session.scalars(select(DirectoryEntry.items_at_a_time).where(
+            DirectoryEntry.participates.is_(True))))
         assert caps == set(range(2, 11))
+        # A library that takes no part (R1: the library record says so) states no cap.
+        assert set(db.session.scalars(select(DirectoryEntry.items_at_a_time).where(
+            DirectoryEntry.participates.is_(False)))) <= {None}
         late = db.session.scalar(select(func.count()).where(
             DirectoryEntry.nonresident_report_late.is_(True)))
         assert 0 < late < 623
