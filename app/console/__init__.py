@@ -1,7 +1,7 @@
 """The staff console: server-rendered pages for the people who do the work, each with an account.
 
-Sessions are Flask-Login's (the session cookie names the account and its session token, so a
-password change signs every other session out); every form carries a CSRF token (Flask-WTF);
+A signed-in person's session cookie names the account and its session token, so a password
+change signs every other session out; every form carries a CSRF token checked on submit;
 pages send a Content-Security-Policy with no inline script, and the console's only script is a
 small file served by the app.
 """
