@@ -21,6 +21,9 @@ from tests.serving import served
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
+# Fixtures shared by packages that cannot share a conftest: one browser per session.
+pytest_plugins = ["tests.browser"]
+
 # Property tests: randomized on a developer's machine, where they may find a new bug; in CI
 # derandomized and without the example database, so a run is the same every time and a
 # property test can never turn CI red by chance. No per-example deadline in either: time

@@ -23,9 +23,6 @@ from app.extensions import db
 from tests.conftest import BACKENDS, IN_CI, base_config
 from tests.serving import served
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 DEMO_CODES = {"IL0368", "IL0029", "IL0454", "IL0003"}
 THIRD = "IL0003"  # Addison: party to nothing of the demo's blocks and bills
 THIRD_ADMIN = "admin@il0003.example.org"
@@ -119,23 +116,6 @@ def demo_site(request, tmp_path_factory, sqlite_template):
         db.engine.dispose()
     if cleanup:
         cleanup()
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    """Debian's Chromium under Playwright, one for the session; a skip (a failure in CI)."""
-    if not os.path.exists(CHROMIUM):
-        message = f"Browser tests skipped: {CHROMIUM} is missing (apt-get install chromium)."
-        if IN_CI:
-            pytest.fail(message)
-        print(message, file=sys.stderr)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="session")

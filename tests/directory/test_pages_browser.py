@@ -9,38 +9,16 @@ with CI=true, where they fail.
 
 import os
 import shutil
-import sys
 
 import pytest
 
 from app import create_app
 from app.directory.wording import long_date
 from app.extensions import db
-from tests.conftest import IN_CI, Federation, base_config
+from tests.conftest import Federation, base_config
 from tests.dates import days_ago
 from tests.directory.conftest import Directory, policy
 from tests.serving import served
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    """Debian's Chromium under Playwright, or a skip (a failure in CI)."""
-    if not os.path.exists(CHROMIUM):
-        message = f"Browser tests skipped: {CHROMIUM} is missing (apt-get install chromium)."
-        if IN_CI:
-            pytest.fail(message)
-        print(message, file=sys.stderr)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
