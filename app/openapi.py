@@ -7,6 +7,7 @@ with a stable `code` (app/errors.py), and can answer 401, 403, 404, 409, 413, 41
 """
 
 import http
+import threading
 
 from apispec import BasePlugin
 from flask_smorest import Api
@@ -74,9 +75,50 @@ class ProblemResponsesPlugin(BasePlugin):
 
 
 class ProblemApi(Api):
-    """flask-smorest's Api, with errors documented as problem+json (ProblemSchema)."""
+    """flask-smorest's Api, with errors documented as problem+json (ProblemSchema), and the
+    document built when it is first read rather than when the app is made.
+
+    Describing every operation (deep copies of each schema, for each route) is three quarters
+    of the cost of `create_app`: every gunicorn worker paid it at start, and so does every test
+    that makes an app. Blueprints are registered with Flask at once; their documentation is
+    added to the spec the first time anything reads `spec` (the served openapi.json, the docs
+    pages, a test), under a lock, in registration order, so the document is the same.
+    """
 
     ERROR_SCHEMA = ProblemSchema
+
+    def __init__(self, *args, **kwargs):
+        self._undocumented: list[tuple] = []
+        self._documenting = threading.RLock()
+        super().__init__(*args, **kwargs)
+
+    @property
+    def spec(self):
+        """The OpenAPI document, with every registered blueprint's operations described."""
+        if self._undocumented:
+            with self._documenting:
+                while self._undocumented:
+                    blueprint, app, name, parameters = self._undocumented.pop(0)
+                    blueprint.register_views_in_doc(self, app, self._spec, name=name,
+                                                    parameters=parameters)
+                    self._spec.tag({"name": name, "description": blueprint.description})
+        return self._spec
+
+    @spec.setter
+    def spec(self, value):
+        self._spec = value
+
+    def init_app(self, app, *, spec_kwargs=None):
+        """Bind to an app: a new spec, and nothing of an earlier app's left to describe."""
+        self._undocumented = []
+        super().init_app(app, spec_kwargs=spec_kwargs)
+
+    def register_blueprint(self, blp, *, parameters=None, **options):
+        """Register `blp` with Flask now; describe its operations when the spec is read."""
+        name = options.get("name", blp.name)
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
+        self._app.register_blueprint(blp, **options)
+        self._undocumented.append((blp, self._app, name, parameters))
 
     def _register_responses(self):
         """Register a response per status: errors as problem+json, 429 with its headers."""
