@@ -21,8 +21,8 @@ from tests.serving import served
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
-# Fixtures shared by packages that cannot share a conftest: one browser per session.
-pytest_plugins = ["tests.browser"]
+# Fixtures shared across packages: one browser, and one loaded demo per backend, per session.
+pytest_plugins = ["tests.browser", "tests.demo_template"]
 
 # Property tests: randomized on a developer's machine, where they may find a new bug; in CI
 # derandomized and without the example database, so a run is the same every time and a

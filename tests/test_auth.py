@@ -16,6 +16,9 @@ from tests.conftest import Federation, base_config
 from tests.hosts import AppHost
 from tests.problems import assert_problem
 
+# The module's servers are started once, on one worker.
+pytestmark = pytest.mark.xdist_group("hosts")
+
 LIBRARIES = "/api/v1/libraries"
 
 

@@ -12,9 +12,16 @@ from pathlib import Path
 
 import pytest
 
+from app import create_app
+from app.extensions import db
+from tests.conftest import BACKENDS, base_config
+from tests.demo_template import copy_demo
 from tests.ncip.ncip import lookup_user, privilege, problem, valid
 from tests.serving import served
 from tests.sip2.client import SipClient, sip_server
+
+# One worker loads the session's demo template and serves these modules' copies.
+pytestmark = pytest.mark.xdist_group("demo")
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "ncip-sip2.md"
@@ -25,25 +32,16 @@ def shell_blocks() -> list[str]:
     return re.findall(r"```sh\n(.*?)```", DOC.read_text(), flags=re.S)
 
 
-def read_env(path: Path) -> dict:
-    values = {}
-    for line in path.read_text().splitlines():
-        if line.startswith("export "):
-            name, _, value = line.removeprefix("export ").partition("=")
-            values[name] = value.strip("'")
-    return values
-
-
-@pytest.fixture
-def demo(app, tmp_path):
-    """The demo federation (smallest scale) in the test's database; its demo.env."""
-    from app.demo import load_demo
-
-    (tmp_path / "instance").mkdir()
-    app.instance_path = str(tmp_path / "instance")
+@pytest.fixture(params=BACKENDS)
+def demo(request, demo_template, tmp_path):
+    """A copy of the demo federation (smallest scale) served from `tmp_path`; its demo.env."""
+    copy, cleanup = copy_demo(request, demo_template(request.param), tmp_path)
+    app = create_app(base_config(copy.url), instance_path=str(copy.instance))
+    yield app, tmp_path, copy.env()
     with app.app_context():
-        load_demo(app, scale=0, echo=lambda line: None)
-    return app, tmp_path, read_env(tmp_path / "instance" / "demo.env")
+        db.session.remove()
+        db.engine.dispose()
+    cleanup()
 
 
 def test_the_documented_commands_and_every_demo_card_through_both_doors(demo):
@@ -101,8 +99,6 @@ def test_the_documented_commands_and_every_demo_card_through_both_doors(demo):
 
 def test_the_openapi_document_describes_the_ncip_route_and_sip_accounts(tmp_path):
     """/ncip with its XML body and every status it answers; the SIP account routes."""
-    from app import create_app
-
     app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path}/unused.db",
                       "HMAC_KEY": "test", "SECRET_KEY": "test"})
     paths = app.test_client().get("/api/v1/openapi.json").get_json()["paths"]

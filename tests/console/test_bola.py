@@ -16,6 +16,9 @@ from app.extensions import db
 from app.libraries.models import ApiKey, Library
 from tests.console.conftest import THIRD_ADMIN, THIRD_CIRCULATION
 
+# The module's servers are started once, on one worker.
+pytestmark = pytest.mark.xdist_group("console-bola")
+
 
 def csrf(html: str) -> str:
     """The CSRF token of the page's first form."""

@@ -19,6 +19,9 @@ from tests.console.conftest import (
     sign_in,
 )
 
+# The module's servers are started once, on one worker.
+pytestmark = pytest.mark.xdist_group("console-browser")
+
 DEMO_CARDS = {
     # variable: (decision word on the page, a reason's words)
     "DEMO_CARD_GOOD": ("Lend", None),

@@ -5,9 +5,14 @@ comes back in a page or an address (R16)."""
 import io
 import re
 
+import pytest
+
 from app.demo.service import demo_card
 from tests.console.test_bola import signed_in
 from tests.dates import days_ago
+
+# The module's servers are started once, on one worker.
+pytestmark = pytest.mark.xdist_group("console-member-pages")
 
 
 def field_error(html: str, field_id: str) -> str:

@@ -6,10 +6,17 @@ import stat
 import pytest
 from sqlalchemy import func, select
 
+from app import create_app
 from app.demo.service import card_prefix, demo_card, luhn_digit
 from app.extensions import db
 from app.libraries.models import ApiKey, Library
 from app.patrons.models import Patron
+from app.timestamps import today_in
+from tests.conftest import BACKENDS, base_config
+from tests.demo_template import copy_demo
+
+# One worker loads the session's demo template and serves these modules' copies.
+pytestmark = pytest.mark.xdist_group("demo")
 
 
 def read_env(path) -> dict:
@@ -22,18 +29,25 @@ def read_env(path) -> dict:
     return values
 
 
-@pytest.fixture
-def loaded(app, tmp_path):
-    """The demo loaded twice (at the smallest scale), with instance/ in a temporary folder."""
+@pytest.fixture(scope="module", params=BACKENDS)
+def loaded(request, demo_template, tmp_path_factory):
+    """The demo loaded twice (at the smallest scale): the session's first load, copied, then
+    loaded again into the copy; with its own instance folder. Shared by this module's tests,
+    which only read it."""
     from app.demo import load_demo
 
-    app.instance_path = str(tmp_path)
-    lines = []
+    template = demo_template(request.param)
+    copy, cleanup = copy_demo(request, template, tmp_path_factory.mktemp("demo-loaded"))
+    first_env = copy.env()
+    app = create_app(base_config(copy.url), instance_path=str(copy.instance))
+    lines = list(template.lines)
     with app.app_context():
-        first = load_demo(app, scale=0, echo=lines.append)
-        first_env = read_env(first)
         load_demo(app, scale=0, echo=lines.append)
-    return app, first, first_env, lines
+    yield app, copy.env_path, first_env, lines
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    cleanup()
 
 
 def test_the_demo_admits_all_623_illinois_libraries_with_synthetic_systems(loaded):
@@ -93,12 +107,17 @@ def test_each_demo_card_gives_the_decision_the_readme_promises(loaded):
 
 
 def test_patrons_are_in_proportion_to_registered_borrowers(app, tmp_path):
-    """At 1 per 1000 registered borrowers, Chicago (1,086,118) has 1,086 demo patrons."""
-    from app.demo import load_demo
+    """At 1 per 1000 registered borrowers, Chicago (1,086,118) has 1,086 demo patrons.
+
+    The loader's libraries and patrons steps at the default scale (the whole loader, at the
+    smallest scale, is what the other tests read)."""
+    from app.demo.service import DEFAULT_SCALE, _load_libraries, _load_patrons
 
     app.instance_path = str(tmp_path)
     with app.app_context():
-        load_demo(app, echo=lambda line: None)
+        libraries = _load_libraries(lambda line: None)
+        _load_patrons(libraries, app.config["HMAC_KEY"].encode(), DEFAULT_SCALE,
+                      today_in(app.config["TIMEZONE"]), lambda line: None)
         counts = dict(db.session.execute(
             select(Library.code, func.count(Patron.id)).join(Patron)
             .group_by(Library.code)).all())

@@ -21,6 +21,9 @@ import pytest
 
 from tests.serving import served
 
+# One worker loads the session's demo template and serves these modules' copies.
+pytestmark = pytest.mark.xdist_group("demo")
+
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 # The pages that run, in the order a reader follows them (later pages use earlier variables);
@@ -124,23 +127,17 @@ def matches(expected, actual, path="$") -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def demo_site(tmp_path_factory):
-    """The demo federation loaded into SQLite and served on a loopback port."""
+def demo_site(request, demo_template, tmp_path_factory):
+    """A copy of the demo federation on SQLite, served on a loopback port."""
     from app import create_app
-    from app.demo import load_demo
     from app.extensions import db
-    from tests.conftest import HMAC_KEY, migrate_to_head
+    from tests.conftest import base_config
+    from tests.demo_template import copy_demo
 
     folder = tmp_path_factory.mktemp("docs-site")
-    instance = folder / "instance"
-    instance.mkdir()
-    url = f"sqlite:///{instance / 'reciprocity.db'}"
-    migrate_to_head(url)
-    app = create_app({"DATABASE_URL": url, "HMAC_KEY": HMAC_KEY, "SECRET_KEY": "docs",
-                      "TRAFFIC_FLUSH_SECONDS": 0, "WEBHOOK_ALLOW_LOOPBACK": True},
-                     instance_path=str(instance))
-    with app.app_context():
-        load_demo(app, scale=0, echo=lambda line: None)
+    copy, _ = copy_demo(request, demo_template("sqlite"), folder)
+    app = create_app(base_config(copy.url, WEBHOOK_ALLOW_LOOPBACK=True),
+                     instance_path=str(copy.instance))
     os.symlink(ROOT / ".venv", folder / ".venv", target_is_directory=True)
     with served(app) as root:
         yield folder, root

@@ -95,6 +95,9 @@ def test_the_sdk_installs_alone_without_flask(wheels, tmp_path):
 import sys
 import federation
 from federation import Client, Verifier
+
+# The module's servers are started once, on one worker.
+pytestmark = pytest.mark.xdist_group("packaging")
 assert "flask" not in sys.modules and "app" not in sys.modules
 client = Client("http://127.0.0.1:9/api/v1", "key")
 print(federation.__file__)

@@ -15,6 +15,9 @@ from pathlib import Path
 
 import pytest
 
+# The module's servers are started once, on one worker.
+pytestmark = pytest.mark.xdist_group("reach-docs")
+
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "reaching-out.md"
 

@@ -23,6 +23,9 @@ from tests.problems import assert_problem
 from tests.reach.conftest import LIVE_CONFIG
 from tests.serving import served
 
+# The module's servers are started once, on one worker.
+pytestmark = pytest.mark.xdist_group("peers")
+
 BUDGET = 0.3
 MARGIN = 0.5
 YEAR = utcnow().year
