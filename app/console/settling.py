@@ -61,8 +61,10 @@ def bill_context(bill, given: dict) -> dict:
 
 
 def _refused(bill_id: str, error: DomainError, form_name: str, form, field: str):
-    """The bill page again with the service's refusal next to the form's field."""
-    if error.status == 404:
+    """The bill page again with the service's rule error next to the form's field; a record
+    not found, an action not this side's, or a state that no longer allows it is a page of
+    its own (the console's error page says which)."""
+    if error.status in (403, 404, 409):
         raise error
     errors = {name.replace("bill_ids", field): message
               for name, message in (error.errors or {}).items()}
