@@ -95,7 +95,8 @@ def _start_reach(app: Flask) -> None:
     from app.reach.live import Reach, Settings
     from app.reach.sealing import Sealer
 
-    outbound = Outbound(int(app.config["OUTBOUND_WORKERS"]))
+    outbound = Outbound(int(app.config["OUTBOUND_WORKERS"]),
+                        allow_loopback=bool(app.config["REACH_ALLOW_LOOPBACK"]))
     app.extensions["reciprocity.outbound"] = outbound
     app.extensions["reciprocity.reach"] = Reach(
         Settings.from_config(app.config), outbound,

@@ -28,7 +28,12 @@ def init_console(app: Flask) -> None:
     """Sessions, sign-in and the console's pages."""
     from flask_wtf.csrf import generate_csrf
 
-    from app.console import member_pages, office_pages  # noqa: F401  (pages of the blueprint)
+    from app.console import (  # noqa: F401  (pages of the blueprint)
+        member_pages,
+        office_pages,
+        records,
+        settling,
+    )
     from app.console.routes import console
     from app.console.service import session_staff
 

@@ -273,3 +273,57 @@ class MembershipForm(FlaskForm):
     active = BooleanField("An active member (off: taken out of the federation, R1)")
     type = SelectField("Type", choices=[(t, t.capitalize()) for t in LIBRARY_TYPES])
     membership = SelectField("Membership", choices=[(m, m.capitalize()) for m in MEMBERSHIPS])
+
+
+class VoidForm(FlaskForm):
+    """The lending library withdraws its bill, saying why."""
+
+    void_reason = TextAreaField("Why your library voids this bill", validators=[
+        DataRequired("Say why: the home library reads it."), Length(max=2000)])
+
+
+class AnswerForm(FlaskForm):
+    """The lending library answers the home library's dispute of a bill."""
+
+    answer = TextAreaField("Your answer to the home library", validators=[
+        DataRequired("Write your answer."), Length(max=2000)])
+
+
+class ResolutionForm(FlaskForm):
+    """Alternate terms for settling a bill, for the other library to accept (R6)."""
+
+    terms = SelectField("What you propose", choices=[
+        ("replacement_copy", "The patron brings a replacement copy"),
+        ("equivalent_title", "The patron brings an equivalent title"),
+        ("waiver", "The lending library waives the bill"),
+        ("other", "Other terms, described below")])
+    detail = TextAreaField("The terms in your words", validators=[
+        DataRequired("Describe the terms: the other library accepts exactly these."),
+        Length(max=2000)])
+
+
+class OpenDisputeForm(FlaskForm):
+    """Open a dispute with the other library about a record both are party to (R13)."""
+
+    summary = TextAreaField("What is in dispute", validators=[
+        DataRequired("Say what is in dispute."), Length(max=4000)])
+
+
+class MessageForm(FlaskForm):
+    """Write in a dispute: a message, an escalation to the office, or a withdrawal."""
+
+    body = TextAreaField("Your message", validators=[
+        DataRequired("Write the message."), Length(max=4000)])
+
+
+class BlockFromBillForm(FlaskForm):
+    """The lending library asks the home library to block the patron of an unpaid bill."""
+
+    block_card = StringField("The patron's card number", validators=[
+        DataRequired("Type or scan the card number: the bill keeps only its last four "
+                     "digits (R16)."), Length(max=40)])
+    kind = SelectField("What you ask for", choices=[
+        ("block", "Block the patron at every member library"),
+        ("delinquent", "Mark the patron delinquent (a warning at the desk)")])
+    note = TextAreaField("Note for the home library (optional)",
+                         validators=[Optional(), Length(max=500)])

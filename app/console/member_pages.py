@@ -5,8 +5,19 @@ function, so a person sees the same rule errors an integrator gets, next to the 
 
 import csv
 import io
+import itertools
 
-from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_template,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user
 from marshmallow import ValidationError
 from sqlalchemy import func, select
@@ -144,24 +155,88 @@ def _change_defaults(patron):
 @console.post("/patrons/import")
 @staff_may("patrons")
 def roster_import():
-    """Upload a roster (CSV with a header); the summary lists each rejected line and why."""
+    """Upload a roster (CSV with a header): the page shows how far the import has got while it
+    runs (streamed, so it works without script), then the summary with each rejected line.
+
+    Every batch commits on its own: an import cut short (the connection dropped, the tab
+    closed) keeps what it stored, and uploading the same file again finishes it, reporting the
+    lines stored the first time as unchanged.
+    """
     request.max_content_length = int(current_app.config["IMPORT_MAX_BYTES"])
     form = forms.RosterForm()
     if not form.validate_on_submit():
         flash(" ".join(form.errors.get("roster", ["Choose a CSV file."])), "error")
         return redirect(url_for("console.patron_search"))
     upload = form.roster.data
-    text = io.TextIOWrapper(upload.stream, encoding="utf-8-sig", errors="replace", newline="")
+    # The page streams after the view returns, when the request closes its files: the import
+    # keeps the uploaded file's stream for itself and closes it when done.
+    raw, upload.stream = upload.stream, io.BytesIO()
+    size = _size(raw)
+    text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
+    rows = READERS["csv"](text)
     try:
-        summary = patrons.import_roster(
-            current_user.library_id, READERS["csv"](text), hmac_key(),
-            batch_size=int(current_app.config["IMPORT_BATCH_SIZE"]))
+        first = next(rows, None)  # the header is read (and checked) before the page starts
     except RosterFormatError as error:
+        text.close()
         flash(f"The file could not be read: {error}", "error")
         return redirect(url_for("console.patron_search"))
+    state = {"summary": patrons.ImportSummary(), "error": None}
+    steps = _import_steps(itertools.chain([first] if first else [], rows), text, raw, size,
+                          state)
+    return Response(stream_with_context(stream_template(
+        "console/import.html", steps=steps, state=state,
+        name=upload.filename or "the roster")), mimetype="text/html")
+
+
+def _size(stream) -> int | None:
+    """The uploaded file's size in bytes (Werkzeug has it on disk or in memory already)."""
+    try:
+        here = stream.tell()
+        stream.seek(0, io.SEEK_END)
+        size = stream.tell()
+        stream.seek(here)
+        return size
+    except (OSError, AttributeError, ValueError):
+        return None
+
+
+def _import_steps(rows, text, raw, size: int | None, state: dict):
+    """Import `rows` a batch at a time, committing each, and yield the progress after each
+    (at most one report per 2% of the file, so a huge roster makes a page of reasonable size).
+    """
+    batch = int(current_app.config["IMPORT_BATCH_SIZE"])
+    summary = state["summary"]
+    library_id, key = current_user.library_id, hmac_key()
+    shown = -1
+    try:
+        while True:
+            chunk = list(itertools.islice(rows, batch))
+            if not chunk:
+                break
+            part = patrons.import_roster(library_id, iter(chunk), key, batch_size=batch)
+            summary.add(part)
+            summary.through_line = part.through_line
+            percent = _percent(raw, size)
+            if percent is None or percent >= shown + 2 or percent == 100:
+                shown = percent if percent is not None else shown
+                yield {"percent": percent, "through_line": summary.through_line,
+                       "stored": summary.created + summary.updated + summary.unchanged,
+                       "rejected": summary.rejected}
+    except RosterFormatError as error:
+        state["error"] = f"The file could not be read past line {summary.through_line}: {error}"
+    finally:
+        text.close()  # and the uploaded file under it
     audit("patron.roster_imported")
-    return render_template("console/import.html", summary=summary,
-                           name=upload.filename or "the roster")
+
+
+def _percent(raw, size: int | None) -> int | None:
+    """How much of the uploaded file has been read, in percent (None when unknown)."""
+    if not size:
+        return None
+    try:
+        return min(100, int(raw.tell() * 100 / size))
+    except (OSError, ValueError):
+        return None
 
 
 # Bills ------------------------------------------------------------------------------------------

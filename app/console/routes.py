@@ -472,15 +472,18 @@ def _next_url(endpoint: str, page: dict, side: str | None, status: str | None) -
     return url_for(endpoint, **args)
 
 
-def _bill_page(bill_id, *, payment=None, dispute=None, errors=None, status=200):
-    """Render one bill with its forms."""
+def _bill_page(bill_id, *, payment=None, dispute=None, errors=None, status=200, **given):
+    """Render one bill with its forms (`given`: forms as submitted, to show their errors)."""
+    from app.console import settling
+
     bill = bills.party_bill(current_user.library_id, bill_id)
     return render_template(
         "console/bill.html", bill=bill, words=BILL_STATUS_WORDS,
         parties=names_of([bill.issuer_library_id, bill.home_library_id]),
         mine_as="home" if bill.home_library_id == current_user.library_id else "issuer",
         payment=payment or forms.PaymentForm(), dispute=dispute or forms.ReasonForm(),
-        errors=errors or {}, history=service.actions_on(current_user.library_id, bill.id)), status
+        errors=errors or {}, history=service.actions_on(current_user.library_id, bill.id),
+        **settling.bill_context(bill, given)), status
 
 
 @console.get("/bills/<bill_id>")

@@ -8,7 +8,7 @@ from datetime import datetime
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from marshmallow import ValidationError
 from sqlalchemy import select
 
@@ -18,6 +18,7 @@ from app.directory.schemas import DirectoryQuerySchema, DirectoryQuestionSchema
 from app.errors import DomainError
 from app.extensions import db
 from app.libraries.models import LIBRARY_TYPES, Library
+from app.reach import service as reach_service
 
 pages = Blueprint("directory_pages", __name__)
 
@@ -32,39 +33,60 @@ def federation_date(value) -> str:
         value = value.astimezone(ZoneInfo(zone())).date()
     return wording.long_date(value)
 
-def _choices() -> dict:
-    """The options of the search form's selects."""
+def _choices(peer_systems=()) -> dict:
+    """The options of the search form's selects (regional systems of peers' libraries too)."""
     systems = db.session.execute(select(Library.system).where(
         Library.system.is_not(None), Library.active.is_(True)).distinct()
         .order_by(Library.system)).scalars().all()
-    return {"types": LIBRARY_TYPES, "systems": systems,
-            "formats": [(name, wording.label(name)) for name in rules.FORMATS]}
+    return {"types": LIBRARY_TYPES, "systems": sorted({*systems, *peer_systems}),
+            "formats": [(name, wording.label(name)) for name in rules.FORMATS],
+            "peers": reach_service.active_peers()}
 
 
 @pages.get("/directory")
 def directory_page():
-    """The directory's search page: a form, the number of matches, and one page of them."""
+    """The directory's search page: a form, the number of matches, and one page of them;
+    then the peer federations' libraries matching the same search (R17), paged on their own.
+
+    `federation` picks whose libraries: any (empty), `here` (this federation's), or a peer's
+    code; `peer_cursor` pages the peers' libraries as `cursor` pages this federation's.
+    """
     # An empty select or box means "any": drop it before the schema reads the rest.
     raw = {key: value.strip() for key, value in request.args.items() if value.strip()}
-    errors, page, filters = {}, None, {}
+    federation = raw.get("federation")
+    peer_cursor = raw.get("peer_cursor")
+    query = {k: v for k, v in raw.items() if k not in ("federation", "peer_cursor")}
+    errors, page, peer_page, filters = {}, None, None, {}
+    peers = dict(reach_service.active_peers())
+    if federation not in (None, "here", *peers):
+        errors["federation"] = "Choose a federation from the list."
     try:
-        filters = DirectoryQuerySchema().load(raw)
+        filters = DirectoryQuerySchema().load(query)
     except ValidationError as error:
-        errors = {name: "; ".join(messages) if isinstance(messages, list) else str(messages)
-                  for name, messages in error.messages.items()}
+        errors.update({name: "; ".join(messages) if isinstance(messages, list)
+                       else str(messages) for name, messages in error.messages.items()})
     status = 400 if errors else 200
     if not errors:
         limit, cursor = filters.pop("limit"), filters.pop("cursor")
         try:
-            page = service.list_entries(filters, today(), limit=limit, cursor=cursor,
-                                        zone=zone())
+            if federation in (None, "here"):
+                page = service.list_entries(filters, today(), limit=limit, cursor=cursor,
+                                            zone=zone())
+            if federation != "here" and peers:
+                peer_page = reach_service.peer_directory_search(
+                    filters, today(), federation=federation, limit=limit or 50,
+                    cursor=peer_cursor)
         except DomainError as error:  # a cursor this site did not give out
             errors, status = {"cursor": error.detail}, 400
-    next_args = None
+    next_args = peer_next_args = None
     if page and page["next_cursor"]:
         next_args = {**raw, "cursor": page["next_cursor"]}
-    return render_template("directory/list.html", page=page, args=raw, errors=errors,
-                           next_args=next_args, labels=wording.label, **_choices()), status
+    if peer_page and peer_page["next_cursor"]:
+        peer_next_args = {**raw, "peer_cursor": peer_page["next_cursor"]}
+    choices = _choices(peer_page["systems"] if peer_page else ())
+    return render_template("directory/list.html", page=page, peer_page=peer_page, args=raw,
+                           errors=errors, next_args=next_args, peer_next_args=peer_next_args,
+                           labels=wording.label, **choices), status
 
 
 @pages.get("/directory/<code>")
@@ -73,6 +95,10 @@ def library_page(code):
     try:
         detail = service.entry_detail(code, today(), zone())
     except DomainError as error:
+        try:
+            return peer_library_page(code)
+        except DomainError:
+            pass
         return render_template("directory/missing.html", code=code,
                                message=error.detail), error.status
     versions = service.history(code, limit=500)["items"] if detail["published"] else []
@@ -97,3 +123,24 @@ def _ask_url(detail: dict) -> str | None:
         return None
     subject = quote(f"Interlibrary loan question for {detail['name']}")
     return f"mailto:{contact['email']}?subject={subject}"
+
+
+def peer_library_page(code: str):
+    """A peer federation's library: its policy as the peer published it, when it was last
+    synced, and "may I borrow it here?" asked of the peer itself (R5, R17)."""
+    entry = reach_service.peer_directory_page(code, today())
+    answer, answer_error, status = None, None, 200
+    if request.args.get("format"):
+        reach = current_app.extensions["reciprocity.reach"]
+        try:
+            term = DirectoryQuestionSchema().load({"format": request.args["format"]})["format"]
+            answer = reach_service.peer_directory_answer(code, term, reach.outbound,
+                                                         float(reach.settings.budget))
+        except ValidationError:
+            answer_error, status = "Choose a format from the list.", 400
+        except DomainError as error:  # the peer could not be asked just now
+            answer_error, status = error.detail, error.status
+    return render_template("directory/peer.html", entry=entry, answer=answer,
+                           answer_error=answer_error, ask_url=_ask_url(entry),
+                           formats=[(name, wording.label(name)) for name in rules.FORMATS],
+                           chosen=request.args.get("format", "")), status

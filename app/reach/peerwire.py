@@ -13,6 +13,7 @@ import requests
 HOPS_HEADER = "Reciprocity-Hops"
 MAX_ANSWER_BYTES = 64 * 1024
 MAX_PAGE_BYTES = 8 * 1024 * 1024
+MAX_LINE_BYTES = 256 * 1024  # one library's directory entry with its policy
 _REASON = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,15}$")
 DECISIONS = ("eligible", "not_eligible", "refer")
@@ -145,10 +146,36 @@ def peer_libraries(session, base_url: str, key: str, timeout: float):
 
 
 def peer_directory(session, base_url: str, timeout: float):
-    """The peer's public directory entries (no key)."""
-    for item in _pages(session, f"{base_url}/api/v1/directory", None, timeout):
-        if isinstance(item, dict) and CODE.match(str(item.get("code", ""))):
-            yield item
+    """The peer's public directory entries, each with the policy it published (no key).
+
+    Read from the peer's JSON Lines export, one entry at a time: the whole directory never
+    sits in memory at once, and no line may be longer than MAX_LINE_BYTES.
+    """
+    url = f"{base_url}/api/v1/directory.jsonl"
+    try:
+        response = session.get(url, timeout=timeout, stream=True)
+        with response:
+            if response.status_code != 200:
+                raise PeerError(f"The peer's directory answered HTTP {response.status_code}.")
+            for line in response.iter_lines(chunk_size=64 * 1024):
+                if len(line) > MAX_LINE_BYTES:
+                    raise PeerError("A line of the peer's directory is too long.")
+                if not line.strip():
+                    continue
+                try:
+                    item = json.loads(line)
+                except ValueError:
+                    raise PeerError("The peer's directory holds a line that is not JSON.") \
+                        from None
+                if isinstance(item, dict) and CODE.match(str(item.get("code", ""))):
+                    if not isinstance(item.get("policy"), dict):
+                        item["policy"] = None
+                    yield item
+    except requests.Timeout:
+        raise PeerError("The peer's directory did not answer in time.") from None
+    except requests.RequestException as error:
+        raise PeerError(f"The peer's directory could not be read ({type(error).__name__}).") \
+            from None
 
 
 def directory_answer(session, base_url: str, code: str, term: str, timeout: float) -> dict:

@@ -12,6 +12,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from app.auth import Caller
+from app.directory import rules as directory_rules
+from app.directory import wording
 from app.errors import ConflictError, DomainError, NotFoundError, RuleError, UnauthorizedError
 from app.extensions import db
 from app.ids import new_id
@@ -527,6 +529,112 @@ def _peer_library(code: str) -> tuple[PeerLibrary, Peer]:
 def peer_directory_entry(code: str) -> dict:
     """One peer library's entry."""
     return _peer_entry(*_peer_library(code))
+
+
+# The directory's web pages across federations (R5, R17) ------------------------------------
+
+def _peer_page_item(library: PeerLibrary, peer: Peer, today: date) -> dict:
+    """A peer library as the directory's pages show it: the peer's entry, with staleness and
+    whether nonresident cards are in effect judged today, by the same rules as here (R5, R18)."""
+    item = _peer_entry(library, peer)
+    entry = library.entry or {}
+    policy = entry.get("policy") if isinstance(entry.get("policy"), dict) else None
+    reviewed = _date(item["reviewed_on"]) if isinstance(item["reviewed_on"], str) else None
+    published = bool(item["published"]) and reviewed is not None
+    try:
+        nonresident = (directory_rules.nonresident_in_effect(
+            (policy or {}).get("nonresident_cards"), today) if published else None)
+    except (TypeError, ValueError, AttributeError):  # dates the peer wrote that we cannot read
+        nonresident = bool(entry.get("nonresident_cards")) if published else None
+    item.update(published=published, reviewed_on=reviewed,
+                stale=published and directory_rules.is_stale(reviewed, today),
+                type=entry.get("type") if isinstance(entry.get("type"), str) else None,
+                nonresident_cards=nonresident, policy=policy,
+                peer_synced_at=peer.synced_at, peer_sync_error=peer.sync_error,
+                peer_url=f"{peer.base_url}/directory/{library.code}")
+    return item
+
+
+def _peer_matches(item: dict, filters: dict) -> bool:
+    """The directory page's search and filters, applied to a peer library as to one here."""
+    if filters.get("q"):
+        needle = filters["q"].strip().lower()
+        if not any(needle in (item.get(name) or "").lower() for name in ("name", "city", "code")):
+            return False
+    for name in ("type", "system"):
+        if filters.get(name) and item.get(name) != filters[name]:
+            return False
+    if filters.get("county") and (
+            (item.get("county") or "").lower() != filters["county"].strip().lower()):
+        return False
+    if filters.get("lends_format") and filters["lends_format"] not in item["lends_formats"]:
+        return False
+    published, stale = item["published"], item["published"] and item["stale"]
+    if filters.get("nonresident_cards") is not None and (
+            not published or bool(item["nonresident_cards"]) != filters["nonresident_cards"]):
+        return False
+    if filters.get("stale") is not None and (not published or stale != filters["stale"]):
+        return False
+    return {"not_published": not published, "not_published_or_stale": not published or stale,
+            "stale": stale, "current": published and not stale}.get(filters.get("status"), True)
+
+
+def peer_directory_search(filters: dict, today: date, *, federation: str | None = None,
+                          limit: int = 50, cursor: str | None = None,
+                          batch: int = 500) -> dict:
+    """Peer libraries matching the directory page's filters, by code: one page, the number
+    matching in all, and the peers' regional systems (choices for the page's select).
+
+    A peer's entry is kept as the peer published it (JSON), so the filters run here over rows
+    read in batches of `batch` by code: memory holds one batch and one page, however many
+    libraries the peers have. `federation` keeps one peer's libraries (by the peer's code).
+    """
+    query = (select(PeerLibrary, Peer).join(Peer, Peer.id == PeerLibrary.peer_id)
+             .where(Peer.active).order_by(PeerLibrary.code).limit(batch))
+    if federation:
+        query = query.where(Peer.code == federation)
+    after = decode_cursor(cursor) if cursor else None
+    items, total, systems, more, last = [], 0, set(), False, None
+    while True:
+        rows = db.session.execute(query.where(PeerLibrary.code > last) if last is not None
+                                  else query).all()
+        for library, peer in rows:
+            item = _peer_page_item(library, peer, today)
+            if item["system"]:
+                systems.add(item["system"])
+            if not _peer_matches(item, filters):
+                continue
+            total += 1
+            if after is not None and library.code <= after:
+                continue
+            if len(items) < limit:
+                items.append(item)
+            else:
+                more = True
+        if len(rows) < batch:
+            break
+        last = rows[-1][0].code
+    next_cursor = encode_cursor(items[-1]["code"]) if more else None
+    return {"items": items, "total": total, "next_cursor": next_cursor,
+            "systems": sorted(systems)}
+
+
+def peer_directory_page(code: str, today: date) -> dict:
+    """One peer library for the directory's page: its entry, policy in plain words, its peer."""
+    item = _peer_page_item(*_peer_library(code), today)
+    item["summary"] = {}
+    if item["published"] and item["policy"]:
+        try:
+            item["summary"] = wording.summarize(item["policy"], today)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            item["summary"] = None  # a shape this version cannot read: the peer's page can
+    return item
+
+
+def active_peers() -> list[tuple[str, str]]:
+    """(code, name) of every active peer federation, by name."""
+    return [tuple(row) for row in db.session.execute(
+        select(Peer.code, Peer.name).where(Peer.active).order_by(Peer.name))]
 
 
 def peer_directory_answer(code: str, term: str, outbound, timeout: float) -> dict:

@@ -100,10 +100,14 @@ def parse_patron_status(message: str, surname: str | None) -> HomeAnswer:
 class _Connection:
     """One TCP conversation, every read and write bounded by the call's deadline."""
 
-    def __init__(self, host: str, port: int, deadline: float):
+    def __init__(self, host: str, port: int, deadline: float, connect=None):
+        """Connect with `connect(host, port, timeout)` (app/outbound.py's pinned connect when
+        called by clients.Outbound), else straight to the host."""
         self.deadline = deadline
+        connect = connect or (lambda h, p, timeout: socket.create_connection((h, p),
+                                                                            timeout=timeout))
         try:
-            self.sock = socket.create_connection((host, port), timeout=self._left())
+            self.sock = connect(host, port, self._left())
         except TimeoutError:
             raise HomeSystemError("The SIP2 server did not accept a connection in time.") \
                 from None
@@ -153,10 +157,14 @@ def parse_address(address: str) -> tuple[str, int]:
 
 
 def patron_status(address: str, credentials: dict, card: str, surname: str | None,
-                  timeout: float, now: datetime | None = None) -> HomeAnswer:
-    """Log in (when the account has a user id) and ask for the patron's status."""
+                  timeout: float, now: datetime | None = None, connect=None) -> HomeAnswer:
+    """Log in (when the account has a user id) and ask for the patron's status.
+
+    `connect(host, port, timeout)` opens the TCP connection (the pinned one of app/outbound.py
+    from clients.Outbound); a refused address (UrlRefused) passes through to the caller.
+    """
     host, port = parse_address(address)
-    connection = _Connection(host, port, time.monotonic() + timeout)
+    connection = _Connection(host, port, time.monotonic() + timeout, connect)
     try:
         sequence = 0
         if credentials.get("login_user"):

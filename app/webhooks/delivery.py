@@ -25,11 +25,10 @@ from app.events.models import Event, EventCounter
 from app.events.service import record
 from app.extensions import db
 from app.ids import new_id
+from app.outbound import PinnedAdapter, Resolver, resolve_host
 from app.timestamps import isoformat_utc, utcnow
 from app.webhooks import rules
 from app.webhooks.models import WebhookDelivery, WebhookEndpoint
-from app.webhooks.pinned import PinnedAdapter
-from app.webhooks.service import Resolver, resolve_host
 from federation import webhooks as signing
 
 

@@ -116,15 +116,16 @@ def _embedded_ipv4(ip) -> ipaddress.IPv4Address | None:
     return None
 
 
-def check_addresses(addresses: list[str], *, allow_loopback: bool) -> None:
-    """Raise UrlRefused unless every address a host resolves to is public (or allowed)."""
+def check_addresses(addresses: list[str], *, allow_loopback: bool,
+                    note: str = "events go only to public addresses.") -> None:
+    """Raise UrlRefused unless every address a host resolves to is public (or allowed);
+    `note` ends the sentence saying why (whose calls go only to public addresses)."""
     if not addresses:
         raise UrlRefused("The endpoint's host name does not resolve.")
     for address in addresses:
         reason = refused_address(address, allow_loopback=allow_loopback)
         if reason:
-            raise UrlRefused(f"The endpoint's host resolves to {reason} ({address}); events "
-                             "go only to public addresses.")
+            raise UrlRefused(f"The endpoint's host resolves to {reason} ({address}); {note}")
 
 
 def retry_delay(failures: int, random_fraction: float,

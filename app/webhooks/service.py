@@ -4,8 +4,6 @@ Each use case takes the caller's feed (`app.events.service.feed_of`): a library'
 federation office's feed; an endpoint of another feed is simply not found.
 """
 
-import socket
-from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -15,24 +13,12 @@ from app.events.models import OFFICE_FEED
 from app.events.service import last_seq
 from app.extensions import db
 from app.ids import new_id
+from app.outbound import Resolver, resolve_host  # noqa: F401 (the API's resolver)
 from app.pagination import paginate
 from app.timestamps import utcnow
 from app.webhooks import rules
 from app.webhooks.models import WebhookDelivery, WebhookEndpoint
 from federation.webhooks import new_secret
-
-Resolver = Callable[[str, int], list[str]]
-
-
-def resolve_host(host: str, port: int) -> list[str]:
-    """Every address a host name resolves to (empty when it does not resolve)."""
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError, OSError):
-        return []
-    # In the system's order (RFC 6724: the preferred address first), without repeats: the
-    # delivery connects to the first one.
-    return list(dict.fromkeys(info[4][0] for info in infos))
 
 
 def check_url(url: str, *, allow_loopback: bool, resolve: Resolver,

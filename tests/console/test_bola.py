@@ -9,9 +9,10 @@ import re
 import pytest
 from sqlalchemy import select
 
-from app.bills.models import Bill
+from app.bills.models import Bill, Resolution
 from app.blocks.models import Block
 from app.console.models import StaffAccount
+from app.demo.service import demo_card
 from app.extensions import db
 from app.libraries.models import ApiKey, Library
 from tests.console.conftest import THIRD_ADMIN, THIRD_CIRCULATION
@@ -119,9 +120,11 @@ def test_the_lender_cannot_answer_its_own_request_nor_pay_as_if_it_were_the_home
 @pytest.mark.parametrize(("variable", "refused"), [
     ("DEMO_DESK_EMAIL", ["/console/inbox", "/console/blocks", "/console/bills",
                          "/console/staff", "/console/keys", "/console/policy",
-                         "/console/office/survey", "/console/activity"]),
+                         "/console/office/survey", "/console/activity",
+                         "/console/office/records"]),
     ("DEMO_CIRCULATION_EMAIL", ["/console/staff", "/console/keys", "/console/policy",
-                                "/console/activity", "/console/office/libraries"]),
+                                "/console/activity", "/console/office/libraries",
+                                "/console/office/records"]),
     ("DEMO_OFFICE_EMAIL", ["/console/desk", "/console/inbox", "/console/blocks",
                            "/console/bills", "/console/staff", "/console/keys",
                            "/console/policy"]),
@@ -153,3 +156,54 @@ def test_anonymous_people_are_sent_to_sign_in_from_every_page(demo_site, records
         assert response.headers["Location"].startswith("/console/sign-in?next=")
     refused = client.post(f"/console/blocks/{records['block']}/honor")
     assert refused.status_code in (302, 400)
+
+
+def test_settling_a_bill_is_for_its_two_libraries_each_on_its_side(demo_site, records):
+    """R6, R8, R13 in the console: a third library's staff reach neither the bill's settling
+    forms nor the two libraries' dispute (404); the home library cannot void the lender's
+    bill or ask for a block from it; a library cannot accept its own proposal."""
+    from app.disputes.models import LibraryDispute
+
+    with demo_site.app.app_context():
+        dispute = db.session.scalar(select(LibraryDispute.id))
+    before = state(demo_site, records)
+    bill = records["bill"]
+    third, token = signed_in(demo_site, THIRD_CIRCULATION)
+    assert third.get(f"/console/disputes/{dispute}").status_code == 404
+    writes = [(f"/console/bills/{bill}/void", {"void_reason": "no"}),
+              (f"/console/bills/{bill}/answer", {"answer": "no"}),
+              (f"/console/bills/{bill}/resolutions", {"terms": "waiver", "detail": "no"}),
+              (f"/console/bills/{bill}/resolutions/res_missing/accept", {}),
+              (f"/console/bills/{bill}/disputes", {"summary": "no"}),
+              (f"/console/bills/{bill}/block", {"block_card": "1", "kind": "block"}),
+              (f"/console/disputes/{dispute}/message", {"body": "no"}),
+              (f"/console/disputes/{dispute}/withdraw", {"body": "no"})]
+    for path, data in writes:
+        response = third.post(path, data={"csrf_token": token, **data})
+        assert response.status_code == 404, (path, response.status_code)
+        assert "Naperville" not in response.get_data(as_text=True)
+
+    home, token = signed_in(demo_site, demo_site.env["DEMO_CIRCULATION_EMAIL"])
+    page = home.get(f"/console/bills/{bill}").get_data(as_text=True)
+    assert "Void the bill" not in page and "Send the request" not in page
+    voided = home.post(f"/console/bills/{bill}/void",
+                       data={"csrf_token": token, "void_reason": "Not ours to void."})
+    assert voided.status_code == 403
+    asked = home.post(f"/console/bills/{bill}/block", data={
+        "csrf_token": token, "block_card": demo_card("IL0029", 1), "kind": "block"})
+    assert asked.status_code == 422
+    # Aurora proposes; Aurora cannot accept its own proposal (R6: both must agree).
+    proposed = home.post(f"/console/bills/{bill}/resolutions", data={
+        "csrf_token": token, "terms": "replacement_copy", "detail": "A new copy."})
+    assert proposed.status_code == 302
+    with demo_site.app.app_context():
+        proposal = db.session.scalar(select(Resolution.id).where(
+            Resolution.bill_id == bill, Resolution.status == "proposed"))
+    accepted = home.post(f"/console/bills/{bill}/resolutions/{proposal}/accept",
+                         data={"csrf_token": token})
+    assert accepted.status_code == 403
+    assert "both must agree" in accepted.get_data(as_text=True)
+    assert state(demo_site, records) == before
+    # The demo's escalated dispute: Aurora (not its opener) may write, not withdraw.
+    assert home.post(f"/console/disputes/{dispute}/withdraw",
+                     data={"csrf_token": token, "body": "Withdrawn."}).status_code == 403

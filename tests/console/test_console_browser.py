@@ -18,6 +18,7 @@ from tests.console.conftest import (
     axe_violations,
     sign_in,
 )
+from tests.dates import days_ago
 
 # The module's servers are started once, on one worker.
 pytestmark = pytest.mark.xdist_group("console-browser")
@@ -247,7 +248,9 @@ PAGES = {
     "DEMO_LIBRARY_ADMIN_EMAIL": ["/console/staff", "/console/keys", "/console/activity",
                                  "/console/policy"],
     "DEMO_OFFICE_EMAIL": ["/console/office/libraries", "/console/office/survey",
-                          "/console/office/libraries/new", "/console/office/libraries/IL0029"],
+                          "/console/office/libraries/new", "/console/office/libraries/IL0029",
+                          "/console/office/records", "/console/office/records?kind=notices",
+                          "/console/office/records?kind=suspensions"],
 }
 
 
@@ -266,3 +269,169 @@ def test_every_page_passes_axe_and_fits_a_phone(demo_site, chromium, axe_source)
         page.get_by_role("button", name="Sign out").click()
         assert page.locator(".flash").inner_text() == "You are signed out."
     context.close()
+
+
+def _issue_bill(site, serial: int, title: str) -> str:
+    """Naperville bills Aurora through the API for a lost book of patron `serial`; its id."""
+    response = requests.post(f"{site.root}/api/v1/bills", timeout=10, json={
+        "card_number": demo_card("IL0029", serial), "home_library": "IL0029",
+        "infraction_date": days_ago(5).isoformat(),
+        "items": [{"title": title, "barcode": "31234000999001", "format": "book",
+                   "kind": "lost", "in_print": True, "list_price_cents": 2500}]},
+        headers={"Authorization": f"Bearer {site.env['DEMO_LENDER_KEY']}"})
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+def test_two_libraries_settle_bills_in_the_console(demo_site, chromium, axe_source):
+    """R6, R8, R13: Naperville proposes a waiver and Aurora accepts it (the bill is resolved);
+    Aurora disputes a bill, Naperville answers; Aurora opens a dispute letter and Naperville
+    writes back; Naperville asks Aurora to block the patron from a bill, then voids another.
+    Each page is axe-clean, at desktop and at phone width."""
+    waived = _issue_bill(demo_site, 5, "Waived Book")
+    answered = _issue_bill(demo_site, 5, "Answered Book")
+    voided = _issue_bill(demo_site, 5, "Voided Book")
+    lender_context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    home_context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    lender, home = lender_context.new_page(), home_context.new_page()
+    sign_in(lender, demo_site.root, demo_site.env["DEMO_LENDER_CIRCULATION_EMAIL"],
+            demo_site.password)
+    sign_in(home, demo_site.root, demo_site.env["DEMO_CIRCULATION_EMAIL"], demo_site.password)
+    root = demo_site.root
+
+    # R6: other terms, proposed by one library and accepted by the other.
+    lender.goto(f"{root}/console/bills/{waived}")
+    lender.get_by_role("button", name="Propose these terms").click()
+    assert "Describe the terms" in lender.locator(".field.invalid").inner_text()
+    lender.get_by_label("What you propose").select_option("waiver")
+    lender.get_by_label("The terms in your words").fill("We waive it: the book came back.")
+    lender.get_by_role("button", name="Propose these terms").click()
+    assert "Proposed" in lender.locator(".flash").inner_text()
+    assert lender.get_by_role("button", name="Accept these terms").count() == 0
+    check_page(lender, demo_site, axe_source, "bill-proposed")
+    home.goto(f"{root}/console/bills/{waived}")
+    assert "Naperville Public Library proposes: The lending library waives the bill" in \
+        home.locator("#h-settle + .card, section[aria-labelledby=h-settle]").first.inner_text()
+    home.get_by_role("button", name="Accept these terms").click()
+    assert home.locator(".badge.state-resolved").inner_text() == "Resolved by agreement"
+
+    # The bill's own dispute (the home library) and the lender's answer.
+    home.goto(f"{root}/console/bills/{answered}")
+    home.get_by_label("Reason").fill("The patron returned it to our branch.")
+    home.get_by_role("button", name="Dispute the bill").click()
+    lender.goto(f"{root}/console/bills/{answered}")
+    lender.get_by_label("Your answer to the home library").fill("We have no record of it.")
+    lender.get_by_role("button", name="Send the answer").click()
+    assert "Answered" in lender.locator(".flash").inner_text()
+    home.reload()
+    assert "answer: We have no record of it." in home.locator("main").inner_text()
+
+    # R13: a dispute letter between the libraries, answered by the other.
+    home.get_by_label("What is in dispute").fill("Please check your shelves again.")
+    home.get_by_role("button", name="Open a dispute").click()
+    assert home.locator("h1").inner_text() == "Dispute with Naperville Public Library"
+    check_page(home, demo_site, axe_source, "dispute")
+    dispute_url = home.url
+    lender.goto(dispute_url)
+    lender.get_by_label("Your message").fill("Checked: it is not here.")
+    lender.get_by_role("button", name="Send", exact=True).click()
+    assert lender.get_by_role("button", name="Send and withdraw the dispute").count() == 0
+    home.reload()
+    letters = home.locator(".letters").inner_text()
+    assert "Please check your shelves again." in letters and "Checked: it is not here." in \
+        letters
+
+    # R8: a block from a bill; the card is typed, since the bill keeps its last four digits.
+    lender.goto(f"{root}/console/bills/{answered}")
+    lender.get_by_label("The patron's card number").fill(demo_card("IL0029", 4))
+    lender.get_by_role("button", name="Send the request").click()
+    assert lender.locator("#block_card-error").count() == 1  # not this bill's patron
+    lender.get_by_label("The patron's card number").fill(demo_card("IL0029", 5))
+    lender.get_by_role("button", name="Send the request").click()
+    assert lender.locator("h1").inner_text() == "Block request"
+    assert "Requested: Aurora Public Library answers by" in lender.locator(".flash").inner_text()
+
+    # Void: the lender only, with a reason.
+    home.goto(f"{root}/console/bills/{voided}")
+    assert home.get_by_role("button", name="Void the bill").count() == 0
+    lender.goto(f"{root}/console/bills/{voided}")
+    lender.get_by_label("Why your library voids this bill").fill("Billed in error.")
+    lender.get_by_role("button", name="Void the bill").click()
+    assert lender.locator(".badge.state-void").inner_text() == "Void"
+    for page, path in ((lender, f"/console/bills/{waived}"), (home, dispute_url)):
+        page.set_viewport_size({"width": 375, "height": 740})
+        page.goto(path if path.startswith("http") else f"{root}{path}")
+        check_page(page, demo_site, axe_source, "settling")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    lender_context.close()
+    home_context.close()
+
+
+def test_the_office_reads_the_record_of_disputes_notices_and_suspensions(demo_site,
+                                                                         browser_page,
+                                                                         axe_source):
+    """R12, R13: the office's record lists the demo's escalated dispute first, then notices
+    and suspensions on their own, filtered by a library on either side and by state."""
+    page = browser_page
+    sign_in(page, demo_site.root, demo_site.env["DEMO_OFFICE_EMAIL"], demo_site.password)
+    page.get_by_role("link", name="Disputes and notices").click()
+    assert page.locator("h1").inner_text() == "Disputes, notices and suspensions"
+    first = page.locator("tbody tr").first.inner_text()
+    assert "Escalated to the office" in first and "Naperville Public Library" in first
+    check_page(page, demo_site, axe_source, "office-records")
+    page.get_by_label("Show").select_option("notices")
+    page.get_by_label("Library code (either side)").fill("IL0029")
+    page.get_by_role("button", name="Show").click()
+    rows = page.locator("tbody tr")
+    assert rows.count() == 2  # the demo's two notices, both with Aurora
+    assert "Aurora Public Library" in rows.first.inner_text()
+    page.get_by_label("State").select_option("withdrawn")
+    page.get_by_role("button", name="Show").click()
+    assert "Nothing matches." in page.locator("main").inner_text()
+    page.get_by_label("Show").select_option("suspensions")
+    page.get_by_label("State").select_option("")
+    page.get_by_label("Library code (either side)").fill("NOPE")
+    page.get_by_role("button", name="Show").click()
+    assert "No member library has the code NOPE." in page.get_by_role("alert").inner_text()
+    page.get_by_label("Library code (either side)").fill("")
+    page.get_by_role("button", name="Show").click()
+    assert "Naperville Public Library" in page.locator("tbody").inner_text()
+    check_page(page, demo_site, axe_source, "office-records-suspensions")
+
+
+def _roster(first: int, last: int) -> bytes:
+    """A roster of Aurora's cards 20029-7000001.. with one bad line (line 3)."""
+    lines = ["card_number,expires_on,standing,block_reasons,surname,external_ref"]
+    for serial in range(first, last + 1):
+        lines.append(f"20029-7{serial:07d},2030-06-30,good,,Okafor,R-{serial}")
+    lines[2] = "not a card!,2030-06-30,good,,Bad,R-bad"
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_a_large_roster_shows_its_progress_and_a_second_upload_finishes_it(
+        demo_site, browser_page, axe_source, tmp_path):
+    """A roster of 4,500 lines (batches of 2,000) shows how far it got after each batch and
+    the summary with the rejected line's number. The first 2,500 lines stored, as by an
+    upload cut short, the whole file uploaded again is finished: those lines are unchanged."""
+    page = browser_page
+    sign_in(page, demo_site.root, demo_site.env["DEMO_CIRCULATION_EMAIL"], demo_site.password)
+    part, whole = tmp_path / "part.csv", tmp_path / "roster.csv"
+    part.write_bytes(_roster(1, 2_500))
+    whole.write_bytes(_roster(1, 4_500))
+    page.goto(f"{demo_site.root}/console/patrons")
+    page.get_by_label("Roster file (CSV with a header line)").set_input_files(str(part))
+    page.get_by_role("button", name="Import").click()
+    assert "2499</strong> registered" in page.locator(".summary").inner_html()
+
+    page.goto(f"{demo_site.root}/console/patrons")
+    page.get_by_label("Roster file (CSV with a header line)").set_input_files(str(whole))
+    page.get_by_role("button", name="Import").click()
+    page.locator(".summary").wait_for()  # the page streams: the summary comes last
+    steps = page.locator(".progress-steps li").all_inner_texts()
+    assert len(steps) == 3, steps
+    assert "through line 2,001, 1,999 lines stored, 1 rejected." in steps[0]
+    assert steps[-1].strip().startswith("100% of the file read: through line 4,501")
+    summary = " ".join(page.locator(".summary").inner_text().split())
+    assert "roster.csv: 2000 registered, 0 updated, 2499 unchanged, 1 rejected." in summary
+    assert "3 A card number holds only letters and digits" in summary
+    check_page(page, demo_site, axe_source, "roster-import")

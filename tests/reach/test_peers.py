@@ -18,7 +18,9 @@ from app import create_app
 from app.extensions import db
 from app.timestamps import utcnow
 from tests.conftest import BACKENDS, Federation, base_config
+from tests.console.conftest import axe_source, axe_violations  # noqa: F401 (a fixture)
 from tests.directory.conftest import policy
+from tests.directory.test_pages_browser import shoot
 from tests.problems import assert_problem
 from tests.reach.conftest import LIVE_CONFIG
 from tests.serving import served
@@ -307,3 +309,109 @@ def test_a_stale_registry_is_reported_across_the_peer(world):
             "refer", ["registry_stale"], "peer")
     finally:
         b.sql("UPDATE registry_freshness SET as_of = :now", now=utcnow())
+
+
+def _publish_and_sync(a, b) -> None:
+    """B-HOME publishes its policy at B; A copies B's directory."""
+    published = b.client.put("/api/v1/libraries/B-HOME/policy", json=policy(),
+                             headers=b.fed.headers("B-HOME"))
+    assert published.status_code in (200, 201), published.get_json()
+    assert a.office("post", "/peers/fed-b/sync").status_code == 200
+
+
+def test_the_directory_pages_list_peer_libraries_with_the_same_filters(world):
+    """R5, R17: A's public directory page lists B's libraries after A's own, marked as B's,
+    with B's review date and the day they were copied; the page's filters apply to them."""
+    a, b = world["A"], world["B"]
+    _publish_and_sync(a, b)
+
+    def page(query: str) -> str:
+        response = a.client.get(f"/directory?{query}")
+        assert response.status_code == 200, query
+        return response.get_data(as_text=True)
+
+    found = page("q=Bloomington")
+    assert "0 libraries found in this federation" in found
+    assert "1 library found in peer federations" in found
+    assert "Bloomington Public Library" in found and "Federation B (peer federation)" in found
+    assert "Copied from Federation B on" in found and "Last reviewed" in found
+    assert "Bloomington Public Library" not in page("q=Bloomington&federation=here")
+    # Only one peer's libraries; the same filters as for A's own.
+    only_b = page("federation=fed-b")
+    assert "Bourbonnais Public Library" in only_b and "Carbondale" not in only_b
+    assert "Alton Public Library" not in only_b
+    dvd = page("federation=fed-b&lends_format=dvd")
+    assert "Bloomington Public Library" in dvd and "Bourbonnais" not in dvd
+    unpublished = page("federation=fed-b&status=not_published")
+    assert "Bourbonnais Public Library" in unpublished and "Bloomington" not in unpublished
+    assert "Bloomington" not in page("federation=fed-b&status=stale")
+    assert "Bloomington Public Library" in page("federation=fed-b&status=current")
+    # Pages of peer libraries follow their own cursor.
+    first = page("federation=fed-b&limit=1")
+    assert "Belvidere Public Library" in first and "Bloomington" not in first
+    assert "Next page of peer federations" in first
+    assert "Bloomington Public Library" in a.client.get(
+        "/directory?federation=fed-b&limit=1&peer_cursor=" + first.split(
+            "peer_cursor=")[1].split('"')[0].split("&")[0]).get_data(as_text=True)
+    wrong = a.client.get("/directory?federation=fed-nope")
+    assert wrong.status_code == 400
+    assert "Choose a federation from the list." in wrong.get_data(as_text=True)
+
+
+def test_a_peer_librarys_page_shows_its_policy_and_asks_the_peer(world):
+    """R5, R17: the page of B's library on A's directory reads B's policy in plain words, says
+    it is B's and when it was copied, and "may I borrow it here?" is answered by B."""
+    a, b = world["A"], world["B"]
+    _publish_and_sync(a, b)
+    response = a.client.get("/directory/B-HOME")
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert "Bloomington Public Library" in text and "Federation B (peer federation)" in text
+    assert "as Federation B published it, copied here on" in text
+    assert f'href="{b.root}/directory/B-HOME"' in text
+    assert "Borrowing here with another library&#39;s card" in text
+    asked = a.client.get("/directory/B-HOME?format=dvd").get_data(as_text=True)
+    assert "Answered by Federation B." in asked and "In person, with your home library card" \
+        in asked
+    assert a.client.get("/directory/B-HOME?format=spaceship").status_code == 400
+    missing = a.client.get("/directory/B-NOPE")
+    assert missing.status_code == 404
+    # The peer down: the page still reads; the question says it could not be asked.
+    a.sql("UPDATE peers SET base_url = :url WHERE code = 'fed-b'",
+          url=world["ils"].http + "/badpeer/fail")
+    try:
+        down = a.client.get("/directory/B-HOME?format=dvd")
+        assert down.status_code == 503
+        assert "could not be asked about Bloomington Public Library" in down.get_data(
+            as_text=True)
+    finally:
+        a.sql("UPDATE peers SET base_url = :url WHERE code = 'fed-b'", url=b.root)
+
+
+def test_peer_libraries_in_a_browser_are_accessible_and_fit_a_phone(world, chromium,
+                                                                     axe_source):
+    """The directory with peer libraries in Chromium: found by a search, opened, asked,
+    axe-core clean, and nothing scrolls sideways on a 375-pixel phone."""
+    a, b = world["A"], world["B"]
+    _publish_and_sync(a, b)
+    for width in (1280, 375):
+        context = chromium.new_context(viewport={"width": width, "height": 800})
+        page = context.new_page()
+        page.goto(f"{a.root}/directory")
+        page.get_by_label("Library name, city or code").fill("Bloomington")
+        page.get_by_label("Federation", exact=True).select_option(
+            label="Federation B (peer federation) only")
+        page.get_by_role("button", name="Search").click()
+        assert page.get_by_role("heading", name="1 library found in peer federations").count()
+        assert axe_violations(page, axe_source) == []
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        shoot(page, f"peer-list-{width}.png")
+        page.get_by_role("link", name="Bloomington Public Library").click()
+        assert page.locator("h1").inner_text() == "Bloomington Public Library"
+        page.get_by_label("What would you like to borrow?").select_option("dvd")
+        page.get_by_role("button", name="Ask").click()
+        assert "Answered by Federation B." in page.get_by_role("status").inner_text()
+        assert axe_violations(page, axe_source) == []
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        shoot(page, f"peer-detail-{width}.png")
+        context.close()
