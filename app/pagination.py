@@ -3,6 +3,10 @@
 One keyset paginator serves every list. It takes the page's size as an argument: the route
 turns the caller's `limit` into one with `page_size` (the settings' default and cap), so no
 list hard-codes a size and the paginator reads no settings of its own.
+
+The event feed is the one list not paged here: its `after` is a position in the feed that a
+reader keeps between reads for as long as it reads, not a cursor into one listing
+(app/events/service.py).
 """
 
 import base64
@@ -66,15 +70,28 @@ def _key_from(cursor: str, key_type: type):
 
 
 def paginate(query, key_column, *, limit: int, cursor: str | None, descending: bool = False,
-             key_type: type = str) -> dict:
-    """Run `query` ordered by a unique column, one page of `limit` rows after `cursor`."""
+             key_type: type = str, rows: bool = False) -> dict:
+    """Run `query` ordered by a unique column, one page of `limit` items after `cursor`.
+
+    Items are the query's first entity, or with `rows` whole result rows (a query that selects
+    an entity with a joined one); then `key_column` must be among the selected columns or the
+    first entity's attributes, by the same name.
+    """
     if cursor:
         key = _key_from(cursor, key_type)
         query = query.where(key_column < key if descending else key_column > key)
     order = key_column.desc() if descending else key_column
-    rows = db.session.execute(query.order_by(order).limit(limit + 1)).scalars().all()
-    items = rows[:limit]
+    result = db.session.execute(query.order_by(order).limit(limit + 1))
+    found = result.all() if rows else result.scalars().all()
+    items = found[:limit]
     next_cursor = None
-    if len(rows) > limit:
-        next_cursor = encode_cursor(str(getattr(items[-1], key_column.key)))
+    if len(found) > limit:
+        last = items[-1]
+        if not rows:
+            value = getattr(last, key_column.key)
+        elif key_column in last._mapping:
+            value = last._mapping[key_column]
+        else:
+            value = getattr(last[0], key_column.key)
+        next_cursor = encode_cursor(str(value))
     return {"items": items, "next_cursor": next_cursor}

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 
 from app.auth import requires
 from app.errors import RuleError
-from app.pagination import PageQuerySchema
+from app.pagination import PageQuerySchema, paged
 from app.reach import service
 from app.reach.peerwire import HOPS_HEADER
 from app.reach.schemas import (
@@ -56,9 +56,7 @@ def _circuit_settings() -> tuple[int, float]:
 
 
 def _page(query) -> dict:
-    config = current_app.config
-    return {"limit": query["limit"], "cursor": query["cursor"], "page_size": config["PAGE_SIZE"],
-            "page_max": config["PAGE_SIZE_MAX"]}
+    return paged({"limit": query["limit"], "cursor": query["cursor"]}, current_app.config)
 
 
 @home_blp.route("/libraries/<code>/home-system")

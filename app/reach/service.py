@@ -18,7 +18,7 @@ from app.errors import ConflictError, DomainError, NotFoundError, RuleError, Una
 from app.extensions import db
 from app.ids import new_id
 from app.libraries.models import CardPrefix, Library
-from app.pagination import decode_cursor, encode_cursor
+from app.pagination import decode_cursor, encode_cursor, paginate
 from app.reach import circuits, peerwire, sip2
 from app.reach import rules as reach_rules
 from app.reach.models import (
@@ -184,18 +184,11 @@ def remove_home_endpoint(code: str, caller: Caller) -> None:
     db.session.commit()
 
 
-def list_home_endpoints(*, limit: int | None, cursor: str | None, page_size: int,
-                        page_max: int) -> dict:
-    """Every library's endpoint, by library code (the office)."""
-    limit = min(limit or page_size, page_max)
-    query = (select(HomeEndpoint, Library.code).join(Library, Library.id ==
-                                                     HomeEndpoint.library_id)
-             .order_by(Library.code).limit(limit + 1))
-    if cursor:
-        query = query.where(Library.code > decode_cursor(cursor))
-    rows = db.session.execute(query).all()
-    next_cursor = encode_cursor(rows[limit - 1][1]) if len(rows) > limit else None
-    return {"items": rows[:limit], "next_cursor": next_cursor}
+def list_home_endpoints(*, limit: int, cursor: str | None) -> dict:
+    """Every library's endpoint, by library code (the office): rows of (endpoint, code)."""
+    query = select(HomeEndpoint, Library.code).join(Library,
+                                                    Library.id == HomeEndpoint.library_id)
+    return paginate(query, Library.code, limit=limit, cursor=cursor, rows=True)
 
 
 # Peers (R17) -------------------------------------------------------------------------------
@@ -395,17 +388,10 @@ def authenticate_peer(header: str | None):
     return row
 
 
-def local_libraries(*, limit: int | None, cursor: str | None, page_size: int,
-                    page_max: int) -> dict:
+def local_libraries(*, limit: int, cursor: str | None) -> dict:
     """Participating libraries with their card prefixes, for a peer's sync (R15, R17)."""
-    limit = min(limit or page_size, page_max)
-    query = (select(Library).where(Library.active, Library.reciprocal_borrowing)
-             .order_by(Library.code).limit(limit + 1))
-    if cursor:
-        query = query.where(Library.code > decode_cursor(cursor))
-    rows = list(db.session.execute(query).scalars())
-    next_cursor = encode_cursor(rows[limit - 1].code) if len(rows) > limit else None
-    return {"items": rows[:limit], "next_cursor": next_cursor}
+    query = select(Library).where(Library.active, Library.reciprocal_borrowing)
+    return paginate(query, Library.code, limit=limit, cursor=cursor)
 
 
 def count_crossing(peer_id: str, direction: str, library_id: int, remote_library: str,
@@ -488,18 +474,13 @@ def peer_traffic(library_id: int | None, year: int) -> dict:
 
 # The directory across federations ----------------------------------------------------------
 
-def peer_directory(*, limit: int | None, cursor: str | None, page_size: int,
-                   page_max: int) -> dict:
+def peer_directory(*, limit: int, cursor: str | None) -> dict:
     """Peer libraries as last synced, each marked with its federation (R5, R17)."""
-    limit = min(limit or page_size, page_max)
     query = (select(PeerLibrary, Peer).join(Peer, Peer.id == PeerLibrary.peer_id)
-             .where(Peer.active).order_by(PeerLibrary.code).limit(limit + 1))
-    if cursor:
-        query = query.where(PeerLibrary.code > decode_cursor(cursor))
-    rows = db.session.execute(query).all()
-    next_cursor = encode_cursor(rows[limit - 1][0].code) if len(rows) > limit else None
-    return {"items": [_peer_entry(library, peer) for library, peer in rows[:limit]],
-            "next_cursor": next_cursor}
+             .where(Peer.active))
+    page = paginate(query, PeerLibrary.code, limit=limit, cursor=cursor, rows=True)
+    return {"items": [_peer_entry(library, peer) for library, peer in page["items"]],
+            "next_cursor": page["next_cursor"]}
 
 
 def _peer_entry(library: PeerLibrary, peer: Peer) -> dict:
