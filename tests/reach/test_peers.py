@@ -304,3 +304,13 @@ def test_a_stale_registry_is_reported_across_the_peer(world):
             "refer", ["registry_stale"], "peer")
     finally:
         b.sql("UPDATE registry_freshness SET as_of = :now", now=utcnow())
+
+
+def test_a_peer_call_without_a_peer_key_is_401_before_its_body_is_read(client, federation):
+    """The document requires the peer key: without one, even a malformed question is a 401
+    (never a 422 that describes the body to a caller who may not ask)."""
+    for body in ({}, {"card_number": ""}, {"card_number": "1", "lending_library": "x"}):
+        response = client.post("/api/v1/peer/verifications", json=body)
+        assert response.status_code == 401, response.get_json()
+        assert response.get_json()["code"] == "invalid_key"
+        assert response.headers["WWW-Authenticate"] == "Bearer"
