@@ -260,6 +260,9 @@ def test_card_numbers_periods_prefixes_and_addresses_have_their_patterns(spec):
     # PatronFieldsSchema's rule between fields: in good standing, no block reasons.
     assert schemas["PatronUpdate"]["then"] == {
         "properties": {"block_reasons": {"maxItems": 0}}}
+    conditional = schemas["ConditionalFormat"]["allOf"]
+    assert conditional[0]["then"]["properties"]["groups"] == {"minItems": 1}
+    assert schemas["OpeningHours"]["allOf"][0]["properties"]["days"] == {"minItems": 1}
     password = schemas["SipPassword"]["properties"]["password"]
     assert (password["minLength"], password["maxLength"]) == (10, 128)
 

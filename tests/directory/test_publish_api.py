@@ -237,3 +237,25 @@ def test_a_state_group_names_a_state_as_the_document_says(app, directory):
     problem = assert_problem(directory.publish("IL0001", body), 422, "validation_failed")
     assert "interlibrary_loan.priorities.0.name" in problem["errors"]
     assert versions(app) == 0
+
+
+def test_hours_that_close_before_they_open_break_the_policys_rules(app, directory):
+    """No schema can compare two fields: closing at or before opening is refused with the
+    policy's rules (422 `policy_invalid`, naming the entry), and nothing is published."""
+    hours = [{"days": ["monday"], "opens": "09:00", "closes": "20:00"},
+             {"days": ["sunday"], "opens": "13:00", "closes": "13:00"}]
+    problem = assert_problem(directory.publish("IL0001", policy(opening_hours=hours)), 422,
+                             "policy_invalid")
+    assert set(problem["errors"]) == {"opening_hours.1.closes"}
+    assert versions(app) == 0
+
+
+def test_a_format_lent_to_groups_only_names_them_as_the_document_says(app, directory):
+    """groups_only needs groups, special_agreement names none (the document's if/then)."""
+    for lends, groups in (("groups_only", []), ("special_agreement",
+                                                [{"kind": "state", "name": "IL"}])):
+        body = policy(**{"interlibrary_loan.conditional_formats": [
+            {"format": "dvd", "lends": lends, "groups": groups}]})
+        problem = assert_problem(directory.publish("IL0001", body), 422, "validation_failed")
+        assert "interlibrary_loan.conditional_formats.0.groups" in problem["errors"], lends
+    assert versions(app) == 0
