@@ -3,7 +3,7 @@
 import atexit
 import os
 
-from flask import Flask
+from flask import Flask, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -11,12 +11,28 @@ from app import config as config_module
 from app.extensions import api, db, migrate
 
 
+class ReciprocityFlask(Flask):
+    """Flask, with OPTIONS answering the methods of the route a path names."""
+
+    def make_default_options_response(self):
+        """`Allow` lists the methods of the matched route, as the OpenAPI document does.
+
+        Flask's default lists every method of every route the path fits: `/patrons/import`
+        also fits `/patrons/<patron_id>`, so it advertised GET, PATCH and DELETE that the
+        import does not have.
+        """
+        response = self.response_class()
+        response.allow.update(request.url_rule.methods)
+        return response
+
+
 def create_app(test_config: dict | None = None, *, instance_path: str | None = None) -> Flask:
     """Build the app: config -> extensions -> blueprints -> error handlers -> CLI."""
     # An installed package has no checkout to hold instance/: RECIPROCITY_INSTANCE_PATH says
     # where its database, secrets and demo keys live (Flask's default otherwise).
     instance_path = instance_path or os.environ.get("RECIPROCITY_INSTANCE_PATH") or None
-    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
+    app = ReciprocityFlask(__name__, instance_relative_config=True,
+                           instance_path=instance_path)
     app.config.from_object(config_module.Defaults)
     os.makedirs(app.instance_path, exist_ok=True)
     if test_config is None:

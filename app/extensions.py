@@ -5,7 +5,7 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-from app.openapi import ProblemApi, ProblemResponsesPlugin
+from app.openapi import ProblemApi, ProblemResponsesPlugin, SchemaRulesPlugin
 from app.replicas import RoutingSession
 
 
@@ -26,4 +26,5 @@ class Base(DeclarativeBase):
 # RoutingSession: reads of verification and the public directory may go to a replica.
 db = SQLAlchemy(model_class=Base, session_options={"class_": RoutingSession})
 migrate = Migrate()
-api = ProblemApi(spec_kwargs={"extra_plugins": [ProblemResponsesPlugin()]})
+api = ProblemApi(spec_kwargs={"extra_plugins": [ProblemResponsesPlugin(),
+                                                   SchemaRulesPlugin()]})

@@ -10,6 +10,7 @@ import http
 import threading
 
 from apispec import BasePlugin
+from apispec.ext.marshmallow.common import resolve_schema_cls
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 from marshmallow import INCLUDE, Schema, fields
@@ -74,6 +75,44 @@ class ProblemResponsesPlugin(BasePlugin):
                 responses.setdefault(str(status), http.HTTPStatus(status).name)
 
 
+class SchemaRulesPlugin(BasePlugin):
+    """Add to a schema's document the rules between its fields (`OPENAPI_RULES` on the class).
+
+    A marshmallow `validates_schema` check is invisible to apispec; a schema that has one says
+    the same in JSON Schema (`if`/`then`, ...), so the document refuses what the service does.
+    """
+
+    def schema_helper(self, name, definition, **kwargs):
+        """Called by apispec for each schema component, after the marshmallow plugin."""
+        schema = kwargs.get("schema")
+        if schema is None:
+            return None
+        return getattr(resolve_schema_cls(schema), "OPENAPI_RULES", None)
+
+
+# No field stores a NUL (PostgreSQL cannot): the service refuses one anywhere in a request
+# (400 `malformed_body`, app/errors.py). Fields that also refuse other control characters
+# (patron text: app/patrons/schemas.py) say so with the stricter pattern.
+NO_NUL = "^[^\\u0000]*$"
+NO_CONTROL = "^[^\\u0000-\\u001f\\u007f]*$"
+
+
+def string_patterns(self, field, ret, **kwargs) -> dict:
+    """The pattern of a string field as an ECMA-262 regex, and the characters no field takes.
+
+    Validators use `\\Z` because Python's `$` also matches before a final newline; OpenAPI
+    patterns are ECMA-262 regexes, where `\\Z` is no anchor and `$` means what `\\Z` does.
+    A free-text string states that it takes no NUL (nor control characters, where refused).
+    """
+    pattern = ret.get("pattern")
+    if isinstance(pattern, str):
+        return {"pattern": pattern.replace("\\Z", "$")} if "\\Z" in pattern else {}
+    if not isinstance(field, fields.String) or "format" in ret or "enum" in ret:
+        return {}
+    plain = any(getattr(check, "__name__", "") == "_plain_text" for check in field.validators)
+    return {"pattern": NO_CONTROL if plain else NO_NUL}
+
+
 class ProblemApi(Api):
     """flask-smorest's Api, with errors documented as problem+json (ProblemSchema), and the
     document built when it is first read rather than when the app is made.
@@ -119,6 +158,11 @@ class ProblemApi(Api):
         self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
         self._app.register_blueprint(blp, **options)
         self._undocumented.append((blp, self._app, name, parameters))
+
+    def _init_spec(self, *args, **kwargs):
+        """flask-smorest's spec, with patterns written for ECMA-262 (see string_patterns)."""
+        super()._init_spec(*args, **kwargs)
+        self.ma_plugin.converter.add_attribute_function(string_patterns)
 
     def _register_responses(self):
         """Register a response per status: errors as problem+json, 429 with its headers."""

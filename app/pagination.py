@@ -18,14 +18,28 @@ from marshmallow import Schema, fields, validate
 from app.errors import InvalidCursorError
 from app.extensions import db
 
+# What a cursor looks like: base64url without padding, as encode_cursor writes it. A string of
+# this shape that this service never gave out is still refused, with 400 `invalid_cursor`.
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]*\Z"
+CURSOR = [validate.Length(max=200),
+          validate.Regexp(CURSOR_PATTERN, error="A cursor is a `next_cursor` this service gave "
+                                                "out: letters, digits, - and _.")]
+CURSOR_DESCRIPTION = ("The `next_cursor` of the previous page. A cursor this service did not "
+                      "give out is refused with 400 `invalid_cursor`.")
+
+
+def cursor_field(**kwargs) -> fields.String:
+    """A paging cursor parameter: its shape in the document, its meaning checked when used."""
+    metadata = {"description": CURSOR_DESCRIPTION, **kwargs.pop("metadata", {})}
+    return fields.String(load_default=None, validate=CURSOR, metadata=metadata, **kwargs)
+
 
 class PageQuerySchema(Schema):
     """The paging parameters every list accepts."""
 
     limit = fields.Integer(load_default=None, validate=validate.Range(min=1, max=500),
                            metadata={"description": "Items per page (default 50, max 500)."})
-    cursor = fields.String(load_default=None, validate=validate.Length(max=200),
-                           metadata={"description": "The `next_cursor` of the previous page."})
+    cursor = cursor_field()
 
 
 class PageSchema(Schema):

@@ -194,3 +194,80 @@ def test_event_types_are_one_enum_from_the_registry(spec):
     feed = spec["paths"]["/api/v1/events"]["get"]["parameters"]
     type_param = next(p for p in feed if p["name"] == "type")
     assert sorted(type_param["schema"]["items"]["enum"]) == sorted(EVENT_TYPES)
+
+
+# Where the service refuses what the document allows, clients and the service disagree:
+# the document states the service's own limits (checked in full by tests/test_schemathesis.py).
+
+def _schemas_in(node):
+    """Every dict in a JSON document, depth first."""
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _schemas_in(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _schemas_in(value)
+
+
+def test_patterns_are_ecma_262_regexes_anchored_with_a_dollar(spec):
+    """Python's `\\Z` means nothing in an OpenAPI pattern: the document writes it `$`."""
+    patterns = [node["pattern"] for node in _schemas_in(spec) if isinstance(
+        node.get("pattern"), str)]
+    assert len(patterns) > 10
+    for pattern in patterns:
+        assert "\\Z" not in pattern, pattern
+        assert re.compile(pattern)  # Python reads it too: schemathesis generates from it
+        assert pattern.startswith("^") and pattern.endswith("$"), pattern
+
+
+def test_every_paginated_list_documents_its_cursor_and_the_400_for_a_made_up_one(spec):
+    """A cursor has the shape the service gives out; one it never gave out is a 400."""
+    lists = 0
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            if method not in HTTP_METHODS:
+                continue
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "query" and parameter["name"] in ("cursor", "after"):
+                    lists += 1
+                    assert parameter["schema"]["pattern"] in (
+                        "^[A-Za-z0-9_-]*$", "^[0-9]*$"), (path, parameter)
+                    assert "invalid_cursor" in parameter["description"], (path, parameter)
+                    assert "400" in operation["responses"], path
+    assert lists >= 12
+
+
+def test_card_numbers_periods_prefixes_and_addresses_have_their_patterns(spec):
+    """What a field's validation checks, the document says (lengths, patterns, rules)."""
+    from app.fields import WEB_ADDRESS
+    from app.patrons.rules import CARD_PATTERN
+
+    schemas = spec["components"]["schemas"]
+    for name, field in (("PatronUpsert", "card_number"), ("CardLookup", "card_number"),
+                        ("ReplaceCard", "new_card_number"), ("VerificationRequest",
+                                                             "card_number")):
+        assert schemas[name]["properties"][field]["pattern"] == CARD_PATTERN, name
+    period = next(p for p in spec["paths"]["/api/v1/statements"]["get"]["parameters"]
+                  if p["name"] == "period")
+    assert period["schema"]["pattern"] == "^(?!0000|9999)[0-9]{4}-Q[1-4]$"
+    for name in ("LibraryCreate", "LibraryUpdate"):
+        prefixes = schemas[name]["properties"]["card_prefixes"]
+        assert prefixes["items"]["pattern"] == "^[0-9]{1,16}$" and prefixes["uniqueItems"]
+        assert schemas[name]["properties"]["active"]["type"] == "boolean"
+    contact = schemas["IllContact"]["properties"]["url"]
+    assert contact["pattern"] == WEB_ADDRESS.replace("\\Z", "$")
+    # PatronFieldsSchema's rule between fields: in good standing, no block reasons.
+    assert schemas["PatronUpdate"]["then"] == {
+        "properties": {"block_reasons": {"maxItems": 0}}}
+    conditional = schemas["ConditionalFormat"]["allOf"]
+    assert conditional[0]["then"]["properties"]["groups"] == {"minItems": 1}
+    assert schemas["OpeningHours"]["allOf"][0]["properties"]["days"] == {"minItems": 1}
+    password = schemas["SipPassword"]["properties"]["password"]
+    assert (password["minLength"], password["maxLength"]) == (10, 128)
+
+
+def test_a_peer_call_and_ncip_say_how_their_key_is_given(spec):
+    """Peer calls need the peer key; NCIP takes the key in the header or in the message."""
+    assert spec["paths"]["/api/v1/peer/verifications"]["post"]["security"] == [{"bearer": []}]
+    assert spec["paths"]["/ncip"]["post"]["security"] == [{"bearer": []}, {}]

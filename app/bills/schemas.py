@@ -13,10 +13,16 @@ from app.patrons.schemas import CardNumberField
 
 REASON = validate.Length(min=1, max=2000)
 _PERIOD = re.compile(r"^([0-9]{4})-Q([1-4])\Z")
+# The same, for the OpenAPI document (ECMA-262 regex): years 0001 to 9998.
+PERIOD_PATTERN = r"^(?!0000|9999)[0-9]{4}-Q[1-4]$"
 
 
 class Cents(fields.Integer):
-    """A positive whole number of cents: 12.5, "1250" and true are refused, not rounded."""
+    """A positive whole number of cents: 12.5, "1250" and true are refused, not rounded.
+
+    JSON has one kind of number: 1250.0 is the same number as 1250, and JSON Schema's
+    `integer` (the OpenAPI document's type here) includes it, so it is read as 1250 cents.
+    """
 
     def __init__(self, *, maximum: int = MAX_ITEM_CENTS, **kwargs):
         super().__init__(strict=True, validate=validate.Range(
@@ -24,6 +30,8 @@ class Cents(fields.Integer):
             **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # 1250.0 is 1250: no fraction of a cent is lost
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValidationError("Give a whole number of cents (1250 for $12.50), not "
                                   f"{type(value).__name__}.")
@@ -206,7 +214,7 @@ class StatementQuerySchema(Schema):
     """Which quarter, and in which format."""
 
     period = fields.String(required=True, validate=parse_period, metadata={
-        "description": "A quarter: 2026-Q4."})
+        "description": "A quarter: 2026-Q4.", "pattern": PERIOD_PATTERN})
     format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
 
 

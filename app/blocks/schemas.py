@@ -7,7 +7,7 @@ from app.libraries.schemas import CODE
 from app.pagination import PageQuerySchema, PageSchema
 from app.patrons.schemas import CardNumberField
 
-BILL_ID = validate.Regexp(r"^bil_[0-9a-z]{20}$", error="Not a bill id.")
+BILL_ID = validate.Regexp(r"^bil_[0-9a-z]{20}\Z", error="Not a bill id.")
 
 
 class BlockRequestSchema(Schema):

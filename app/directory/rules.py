@@ -229,6 +229,9 @@ def validate_policy(policy: dict, *, library_type: str, membership: str,
     """
     verdict = Verdict()
     errors = verdict.errors
+    for index, hours in enumerate(policy.get("opening_hours") or []):
+        if hours["closes"] <= hours["opens"]:  # "HH:MM" strings sort as times
+            errors[f"opening_hours.{index}.closes"] = "A library closes after it opens."
     if today is not None and policy["reviewed_on"] > today:
         errors["reviewed_on"] = (
             f"R5: the review date {policy['reviewed_on']} is after today ({today}); give the "

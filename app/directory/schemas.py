@@ -9,8 +9,9 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 
 from app.bills.schemas import StrictBoolean
 from app.directory import rules
+from app.fields import WebAddress
 from app.libraries.models import LIBRARY_TYPES
-from app.pagination import PageQuerySchema, PageSchema
+from app.pagination import PageQuerySchema, PageSchema, cursor_field
 
 TEXT = validate.Length(min=1, max=2000)
 SHORT = validate.Length(min=1, max=200)
@@ -103,6 +104,12 @@ class GroupSchema(Schema):
     """A group of borrowing libraries: a consortium, a type of library, a state or a region.
     Never one library (R3): a consortium's or region's name is checked like free text."""
 
+    # _name_fits_kind, for the OpenAPI document (app/openapi.py SchemaRulesPlugin).
+    OPENAPI_RULES = {"allOf": [
+        {"if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]},
+         "then": {"properties": {"name": {"enum": sorted(names)}}}}
+        for kind, names in (("library_type", rules.BORROWER_KINDS), ("state", rules.US_STATES))]}
+
     kind = fields.String(required=True, validate=validate.OneOf(rules.GROUP_KINDS))
     name = fields.String(required=True, validate=SHORT, metadata={
         "description": "consortium, region: its name (CUNY); library_type: one of "
@@ -118,6 +125,13 @@ class GroupSchema(Schema):
 
 class ConditionalFormatSchema(Schema):
     """A format lent by interlibrary loan only to named groups, or only by special agreement."""
+
+    # _groups_fit, for the OpenAPI document (app/openapi.py SchemaRulesPlugin).
+    OPENAPI_RULES = {"allOf": [
+        {"if": {"properties": {"lends": {"const": "groups_only"}}, "required": ["lends"]},
+         "then": {"properties": {"groups": {"minItems": 1}}, "required": ["groups"]}},
+        {"if": {"properties": {"lends": {"const": "special_agreement"}}, "required": ["lends"]},
+         "then": {"properties": {"groups": {"maxItems": 0}}}}]}
 
     format = fields.String(required=True, validate=validate.OneOf(rules.VOCABULARY),
                            metadata={"description": VOCABULARY_DOC})
@@ -151,7 +165,7 @@ class IllContactSchema(Schema):
     name = fields.String(load_default=None, allow_none=True, validate=SHORT)
     email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=254))
     phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
-    url = fields.Url(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    url = WebAddress(load_default=None, allow_none=True)
     hours = fields.String(load_default=None, allow_none=True, validate=SHORT)
 
 
@@ -251,11 +265,10 @@ class InterlibraryLoanSchema(Schema):
                              validate=validate.Length(max=20), metadata={
         "description": "Groups of borrowing libraries served first, in order."})
     oclc_symbol = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(
-        r"^[A-Z0-9]{3,8}$", error="An OCLC symbol: 3 to 8 capital letters or digits."))
+        r"^[A-Z0-9]{3,8}\Z", error="An OCLC symbol: 3 to 8 capital letters or digits."))
     request_email = fields.Email(load_default=None, allow_none=True,
                                  validate=validate.Length(max=254))
-    request_url = fields.Url(load_default=None, allow_none=True,
-                             validate=validate.Length(max=500), metadata={
+    request_url = WebAddress(load_default=None, allow_none=True, metadata={
         "description": "The request form other libraries use."})
     charge_cents = Count(maximum=1_000_000, metadata={
         "description": "What a request costs the borrowing library; 0: free."})
@@ -298,20 +311,22 @@ class ConfidentialitySchema(Schema):
 
 
 class OpeningHoursSchema(Schema):
-    """Days and hours the library is open."""
+    """Days and hours the library is open (closing after opening is checked with the policy's
+    rules: no schema can compare two fields)."""
+
+    # _in_order's first check, for the OpenAPI document.
+    OPENAPI_RULES = {"allOf": [{"required": ["days"], "properties": {"days": {"minItems": 1}}}]}
 
     days = Terms(rules.WEEKDAYS, "The days these hours apply to.")
     opens = fields.String(required=True, validate=validate.Regexp(
-        r"^([01][0-9]|2[0-3]):[0-5][0-9]$", error="A time as HH:MM, 24-hour."))
+        r"^([01][0-9]|2[0-3]):[0-5][0-9]\Z", error="A time as HH:MM, 24-hour."))
     closes = fields.String(required=True, validate=validate.Regexp(
-        r"^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$", error="A time as HH:MM, 24-hour."))
+        r"^([01][0-9]|2[0-3]):[0-5][0-9]\Z|^24:00\Z", error="A time as HH:MM, 24-hour."))
 
     @validates_schema
     def _in_order(self, data, **kwargs):
         if not data.get("days"):
             raise ValidationError("Give at least one day.", "days")
-        if data["closes"] <= data["opens"]:
-            raise ValidationError("Closes after it opens.", "closes")
 
 
 class PolicySchema(Schema):
@@ -462,7 +477,7 @@ class HistoryQuerySchema(Schema):
     """Paging through a history, newest first."""
 
     limit = fields.Integer(load_default=None, validate=validate.Range(min=1, max=500))
-    cursor = fields.String(load_default=None, validate=validate.Length(max=200))
+    cursor = cursor_field()
 
 
 class HistoryPageSchema(PageSchema):

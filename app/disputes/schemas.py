@@ -6,7 +6,7 @@ from app.disputes.models import KINDS, OUTCOMES, STATES, SUBJECTS
 from app.pagination import PageQuerySchema, PageSchema
 
 TEXT = validate.Length(min=1, max=8000)
-RECORD_ID = validate.Regexp(r"^[a-z]{3}_[0-9a-z]{20}$", error="Not a record id.")
+RECORD_ID = validate.Regexp(r"^[a-z]{3}_[0-9a-z]{20}\Z", error="Not a record id.")
 
 
 class LibraryDisputeCreateSchema(Schema):

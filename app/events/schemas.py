@@ -10,8 +10,12 @@ TYPES = sorted(EVENT_TYPES)
 class FeedQuerySchema(Schema):
     """Where to read from."""
 
-    after = fields.String(load_default=None, validate=validate.Length(max=200), metadata={
-        "description": "The `next_cursor` of the previous read; omit to start at the first."})
+    after = fields.String(load_default=None, validate=[
+        validate.Length(max=200),
+        validate.Regexp(r"^[0-9]*\Z", error="`after` is a `next_cursor` of this feed: digits.")],
+        metadata={"description": "The `next_cursor` of the previous read; omit to start at "
+                                 "the first. A position this feed did not give out is refused "
+                                 "with 400 `invalid_cursor`."})
     limit = fields.Integer(load_default=None, validate=validate.Range(min=1, max=500))
     type = fields.List(fields.String(validate=validate.OneOf(TYPES)), load_default=None,
                        metadata={"description": "Only these event types (repeat the "

@@ -4,6 +4,7 @@ import re
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
+from app.fields import StrictBoolean
 from app.libraries.models import KEY_SCOPES, LIBRARY_TYPES, MEMBERSHIPS
 from app.pagination import PageQuerySchema, PageSchema
 
@@ -12,6 +13,8 @@ from app.pagination import PageQuerySchema, PageSchema
 CODE = validate.Regexp(r"^[A-Z0-9][A-Z0-9_-]{1,15}\Z",
                        error="Use 2-16 capital letters, digits, '-' or '_' (e.g. IL0003).")
 PREFIX = re.compile(r"^[0-9]{1,16}\Z")
+# A prefix as the OpenAPI document states it (_check_prefixes checks it).
+PREFIX_ITEM = {"pattern": "^[0-9]{1,16}$"}
 
 
 class ContactSchema(Schema):
@@ -47,14 +50,15 @@ class LibraryCreateSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     type = fields.String(required=True, validate=validate.OneOf(LIBRARY_TYPES))
     membership = fields.String(required=True, validate=validate.OneOf(MEMBERSHIPS))
-    reciprocal_borrowing = fields.Boolean(load_default=None, metadata={
+    reciprocal_borrowing = StrictBoolean(load_default=None, metadata={
         "description": "Forced true for public full members (R1); others opt in."})
-    card_prefixes = fields.List(fields.String(), load_default=list,
-                                validate=validate.Length(max=50))
+    card_prefixes = fields.List(fields.String(metadata=PREFIX_ITEM), load_default=list,
+                                validate=validate.Length(max=50),
+                                metadata={"uniqueItems": True})
     contact = fields.Nested(ContactSchema, load_default=dict)
     address = fields.Nested(AddressSchema, load_default=dict)
     system = fields.String(allow_none=True, validate=validate.Length(max=64))
-    active = fields.Boolean(load_default=True)
+    active = StrictBoolean(load_default=True)
 
     @validates("card_prefixes")
     def _prefixes(self, value, **kwargs):
@@ -68,12 +72,14 @@ class LibraryUpdateSchema(Schema):
     name = fields.String(validate=validate.Length(min=1, max=200))
     type = fields.String(validate=validate.OneOf(LIBRARY_TYPES))
     membership = fields.String(validate=validate.OneOf(MEMBERSHIPS))
-    reciprocal_borrowing = fields.Boolean()
-    card_prefixes = fields.List(fields.String(), validate=validate.Length(max=50))
+    reciprocal_borrowing = StrictBoolean()
+    card_prefixes = fields.List(fields.String(metadata=PREFIX_ITEM),
+                                validate=validate.Length(max=50),
+                                metadata={"uniqueItems": True})
     contact = fields.Nested(ContactSchema)
     address = fields.Nested(AddressSchema)
     system = fields.String(allow_none=True, validate=validate.Length(max=64))
-    active = fields.Boolean()
+    active = StrictBoolean()
 
     @validates("card_prefixes")
     def _prefixes(self, value, **kwargs):

@@ -38,6 +38,8 @@ def _problem(status: int, problem_type: str, scheme: str, detail: str) -> Respon
         "`LookupUserResponse` with one `UserPrivilege` (Active, Blocked, Expired or Contact "
         "Home Library) and its `BlockOrTrap`s, or an NCIP `Problem`. See docs/ncip-sip2.md."),
     requestBody={"required": True, "content": dict.fromkeys(XML_TYPES, _XML_DOC)},
+    # The key may come in the header or in the message itself: the header is not required.
+    security=[{"bearer": []}, {}],
     responses={
         "200": {"description": "A LookupUserResponse, or a Problem such as Unknown User or "
                                "Unsupported Service.", "content": {"application/xml": _XML_DOC}},

@@ -12,8 +12,26 @@ _SURNAME_DROP = re.compile(r"[\s\-‐-―'’ʼ.]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
+# What the API accepts as a card number, in the OpenAPI document and at the door: 1 to CARD_MAX
+# letters and digits (ASCII or full-width, as a desk's keyboard may type them) with spaces and
+# dashes anywhere. An ECMA-262 and Python regex alike; normalize_card folds what it lets in.
+_CARD_SEPARATORS = "- \u00a0\u3000\u2010-\u2015\u2212\uff0d"
+_CARD_CHARACTERS = "0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a"
+CARD_PATTERN = (f"^[{_CARD_SEPARATORS}]*(?:[{_CARD_CHARACTERS}][{_CARD_SEPARATORS}]*)"
+                f"{{1,{CARD_MAX}}}$")
+_CARD_TYPED = re.compile(CARD_PATTERN.replace("$", "\\Z"))
+
+
 class InvalidCardNumber(ValueError):
     """A card number that cannot be a card number once normalised."""
+
+
+def check_typed_card(raw: str) -> None:
+    """Refuse a card number typed with more than letters, digits, spaces and dashes."""
+    if not _CARD_TYPED.match(raw):
+        normalize_card(raw)  # the specific reason, when there is one (empty, too long)
+        raise InvalidCardNumber("A card number holds only letters and digits "
+                                "(spaces and dashes are ignored).")
 
 
 def normalize_card(raw: str) -> str:

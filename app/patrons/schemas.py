@@ -4,9 +4,15 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from app.pagination import PageQuerySchema, PageSchema
 from app.patrons.models import STANDINGS
-from app.patrons.rules import InvalidCardNumber, is_plain_text, normalize_card
+from app.patrons.rules import (
+    CARD_PATTERN,
+    InvalidCardNumber,
+    check_typed_card,
+    is_plain_text,
+    normalize_card,
+)
 
-REASON_CODE = validate.Regexp(r"^[a-z0-9_]{1,40}$",
+REASON_CODE = validate.Regexp(r"^[a-z0-9_]{1,40}\Z",
                               error="A block reason is a code such as 'fines' or 'lost_items'.")
 
 
@@ -20,11 +26,20 @@ SHORT_TEXT = [validate.Length(min=1, max=100), _plain_text]
 
 
 class CardNumberField(fields.String):
-    """A card number, checked to normalise (spaces and dashes are ignored)."""
+    """A card number, checked to normalise (spaces and dashes are ignored).
+
+    Its pattern in the OpenAPI document is the one the field checks (CARD_PATTERN), so a
+    client's validation and the service's agree.
+    """
+
+    def __init__(self, **kwargs):
+        metadata = {"pattern": CARD_PATTERN, **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
         try:
+            check_typed_card(text)
             normalize_card(text)
         except InvalidCardNumber as error:
             raise ValidationError(str(error)) from None
@@ -33,6 +48,12 @@ class CardNumberField(fields.String):
 
 class PatronFieldsSchema(Schema):
     """The fields a home library keeps about a patron."""
+
+    # _reasons_only_when_blocked, for the OpenAPI document.
+    OPENAPI_RULES = {
+        "if": {"properties": {"standing": {"const": "good"}}, "required": ["standing"]},
+        "then": {"properties": {"block_reasons": {"maxItems": 0}}},
+    }
 
     expires_on = fields.Date(metadata={"description": "Last day the card is valid."})
     standing = fields.String(validate=validate.OneOf(STANDINGS))

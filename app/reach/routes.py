@@ -2,7 +2,7 @@
 
 import time
 
-from flask import current_app, request
+from flask import current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -184,6 +184,13 @@ def traffic(query, caller):
     return service.peer_traffic(None if caller.is_admin else caller.library_id, query["year"])
 
 
+@peer_calls_blp.before_request
+def _authenticate_peer():
+    """A peer call without a working peer key is refused (401) before its body is read."""
+    if request.method != "OPTIONS":
+        g.peer = service.authenticate_peer(request.headers.get("Authorization"))
+
+
 @peer_calls_blp.route("/verifications", methods=["POST"])
 @peer_calls_blp.arguments(PeerQuestionSchema())
 @peer_calls_blp.response(200, VerificationSchema)
@@ -191,7 +198,7 @@ def traffic(query, caller):
 def peer_verify(data):
     """Answer a peer federation's forwarded verification from this federation (one hop)."""
     started = time.monotonic()
-    peer = service.authenticate_peer(request.headers.get("Authorization"))
+    peer = g.peer
     try:
         hops = int(request.headers.get(HOPS_HEADER, "1"))
     except ValueError:
@@ -211,7 +218,6 @@ def peer_verify(data):
 @peer_calls_blp.doc(**PEER_KEY)
 def peer_libraries(query):
     """Participating libraries and their card prefixes, for a peer's sync."""
-    service.authenticate_peer(request.headers.get("Authorization"))
     return service.local_libraries(**_page(query))
 
 

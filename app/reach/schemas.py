@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
+from app.fields import StrictBoolean
 from app.libraries.schemas import CODE, ContactSchema
 from app.pagination import PageSchema
 from app.patrons.schemas import CardNumberField
@@ -90,7 +91,7 @@ class PeerUpdateSchema(Schema):
     base_url = fields.String(validate=validate.Length(max=2000))
     outgoing_key = fields.String(load_only=True, validate=validate.Regexp(
         r"^rcpeer_[A-Za-z0-9_-]{20,100}\Z"))
-    active = fields.Boolean()
+    active = StrictBoolean()
 
 
 class PeerSchema(Schema):

@@ -9,7 +9,7 @@ from app.suspensions import rules
 from app.suspensions.models import MEASURES, SERVICES
 from app.timestamps import today_in
 
-NOTICE_ID = validate.Regexp(r"^ntc_[0-9a-z]{20}$", error="Not a notice id.")
+NOTICE_ID = validate.Regexp(r"^ntc_[0-9a-z]{20}\Z", error="Not a notice id.")
 TEXT = validate.Length(min=1, max=4000)
 
 

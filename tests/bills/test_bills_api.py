@@ -442,3 +442,29 @@ def test_lists_show_only_the_callers_bills_by_role_and_status_page_by_page(parti
     assert sorted(seen) == sorted(everything)
     assert_problem(parties.client.get("/api/v1/bills", query_string={"cursor": "a"},
                                       headers=parties.lend), 400, "invalid_cursor")
+
+
+def test_a_whole_number_of_cents_written_with_a_decimal_point_is_that_number(parties,
+                                                                             table_counts):
+    """R10: JSON has one kind of number, and the document's `integer` includes 2500.0: it is
+    2500 cents. A fraction of a cent is still refused and writes nothing."""
+    before = table_counts()
+    body = assert_problem(parties.issue(items=[in_print_item(2500.5)]), 422,
+                          "validation_failed")
+    assert "items.0.list_price_cents" in body["errors"]
+    assert table_counts() == before
+    bill = parties.bill(items=[in_print_item(2500.0)])
+    assert bill["amount_due_cents"] == 2500
+    paid = parties.pay(bill["id"], 500.0)
+    assert paid.status_code == 201, paid.get_json()
+    assert parties.get(bill["id"]).get_json()["balance_cents"] == 2000
+
+
+def test_a_statement_period_is_a_quarter_as_the_document_says(parties):
+    """The `period` pattern in the document is the service's: an empty, newline-ended or
+    year-0000 quarter is a 422 naming `period`."""
+    for period in ("", "2026-Q4%0A", "0000-Q1", "9999-Q4", "2026-Q5", "2026-q4"):
+        response = parties.client.get(f"/api/v1/statements?period={period}",
+                                      headers=parties.lend)
+        body = assert_problem(response, 422, "validation_failed")
+        assert "period" in body["errors"], period

@@ -214,3 +214,48 @@ def test_r3_a_member_named_by_place_short_name_or_card_prefix_is_refused(directo
     own = policy(**{"reciprocal_borrowing.notes": "Aurora Public Library welcomes you."})
     own["nonresident_cards"] = None
     assert directory.publish("IL0029", own).status_code == 201
+
+
+def test_a_request_form_address_is_an_http_address_with_a_host_name(app, directory):
+    """The document's pattern for web addresses is what the service checks: "0", ftp://, a
+    host without a domain or an address with a space or newline is a 422 naming the field,
+    and nothing is published; an https address with a port, path and query is kept."""
+    for bad in ("0", "ftp://example.org/ill", "https://intranet", "https://example.org/a b",
+                "https://example.org/\n"):
+        body = policy(**{"interlibrary_loan.request_url": bad})
+        problem = assert_problem(directory.publish("IL0001", body), 422, "validation_failed")
+        assert "interlibrary_loan.request_url" in problem["errors"], bad
+    assert versions(app) == 0
+    good = "https://ill.example.org:8443/request?form=1"
+    published = directory.published("IL0001", policy(**{"interlibrary_loan.request_url": good}))
+    assert published["policy"]["interlibrary_loan"]["request_url"] == good
+
+
+def test_a_state_group_names_a_state_as_the_document_says(app, directory):
+    """R3: a group of kind `state` is a two-letter state code (the document's if/then)."""
+    body = policy(**{"interlibrary_loan.priorities": [{"kind": "state", "name": "Illinois"}]})
+    problem = assert_problem(directory.publish("IL0001", body), 422, "validation_failed")
+    assert "interlibrary_loan.priorities.0.name" in problem["errors"]
+    assert versions(app) == 0
+
+
+def test_hours_that_close_before_they_open_break_the_policys_rules(app, directory):
+    """No schema can compare two fields: closing at or before opening is refused with the
+    policy's rules (422 `policy_invalid`, naming the entry), and nothing is published."""
+    hours = [{"days": ["monday"], "opens": "09:00", "closes": "20:00"},
+             {"days": ["sunday"], "opens": "13:00", "closes": "13:00"}]
+    problem = assert_problem(directory.publish("IL0001", policy(opening_hours=hours)), 422,
+                             "policy_invalid")
+    assert set(problem["errors"]) == {"opening_hours.1.closes"}
+    assert versions(app) == 0
+
+
+def test_a_format_lent_to_groups_only_names_them_as_the_document_says(app, directory):
+    """groups_only needs groups, special_agreement names none (the document's if/then)."""
+    for lends, groups in (("groups_only", []), ("special_agreement",
+                                                [{"kind": "state", "name": "IL"}])):
+        body = policy(**{"interlibrary_loan.conditional_formats": [
+            {"format": "dvd", "lends": lends, "groups": groups}]})
+        problem = assert_problem(directory.publish("IL0001", body), 422, "validation_failed")
+        assert "interlibrary_loan.conditional_formats.0.groups" in problem["errors"], lends
+    assert versions(app) == 0

@@ -162,15 +162,35 @@ def test_a_refused_action_writes_no_event(parties, table_counts):
 
 
 def test_a_cursor_the_feed_did_not_give_out_is_a_400(parties):
-    """400 invalid_cursor, never a 500 nor a silent skip past events still to come."""
+    """400 invalid_cursor, never a 500 nor a silent skip past events still to come; a
+    position that is not digits, as the document says it is, is a 422 naming `after`."""
     parties.bill()
-    for bad in ("abc", "-1", "1.5", " 1", "1_0", "１", "0x1", "99999999999999999999",
-                "9" * 100, "2"):
+    for bad in ("99999999999999999999", "9" * 100, "2"):
         response = feed(parties, parties.lend, after=bad)
         assert response.status_code == 400, (bad, response.get_json())
         assert response.mimetype == PROBLEM
         assert response.get_json()["code"] == "invalid_cursor"
+    for bad in ("abc", "-1", "1.5", " 1", "1_0", "１", "0x1"):
+        response = feed(parties, parties.lend, after=bad)
+        assert response.status_code == 422, (bad, response.get_json())
+        assert response.mimetype == PROBLEM
+        assert "after" in response.get_json()["errors"]
     assert feed(parties, parties.lend, after="1").get_json() == {"items": [],
                                                                   "next_cursor": "1"}
     assert feed(parties, parties.lend, limit=0).status_code == 422
     assert feed(parties, {}).status_code == 401
+
+
+def test_a_feed_position_is_digits_and_one_never_given_out_is_a_400(client, federation):
+    """`after` has the documented shape (digits) or is a 422; digits past the feed's end or
+    beyond a 64-bit position are 400 `invalid_cursor`."""
+    federation.admit("IL0001")
+    headers = federation.headers("IL0001")
+    for after in ("abc", "12%0A", "-1"):
+        response = client.get(f"/api/v1/events?after={after}", headers=headers)
+        assert response.status_code == 422, after
+        assert "after" in response.get_json()["errors"], after
+    for after in ("999999", "99999999999999999999"):
+        response = client.get(f"/api/v1/events?after={after}", headers=headers)
+        assert response.status_code == 400, after
+        assert response.get_json()["code"] == "invalid_cursor"

@@ -409,3 +409,25 @@ def test_an_invalid_patch_names_the_field_and_changes_nothing(federation):
         body = assert_problem(response, 422, "validation_failed")
         assert field in body["errors"], change
     assert show(federation, "IL0003") == before
+
+
+def test_yes_and_no_are_json_booleans_not_numbers_or_words(federation):
+    """The document says boolean: `active: 0` or `"yes"` is a 422 naming the field, and the
+    library is not admitted or changed."""
+    federation.admit("IL0001")
+    for bad in (0, 1, "yes", "false"):
+        body = {"code": "IL0002", "name": "Two", "type": "public", "membership": "full",
+                "active": bad}
+        problem = assert_problem(federation.client.post(
+            "/api/v1/libraries", json=body, headers=federation.headers()), 422,
+            "validation_failed")
+        assert "active" in problem["errors"], bad
+        problem = assert_problem(federation.client.patch(
+            "/api/v1/libraries/IL0001", json={"reciprocal_borrowing": bad},
+            headers=federation.headers()), 422, "validation_failed")
+        assert "reciprocal_borrowing" in problem["errors"], bad
+    assert federation.client.get("/api/v1/libraries/IL0002",
+                                 headers=federation.headers()).status_code == 404
+    library = federation.client.get("/api/v1/libraries/IL0001",
+                                    headers=federation.headers()).get_json()
+    assert library["active"] is True and library["reciprocal_borrowing"] is True

@@ -505,3 +505,68 @@ def test_lookup_needs_a_valid_card(client, home):
     response = client.post("/api/v1/patrons/lookup", json={"card_number": "??"}, headers=home)
     assert response.status_code == 422
     assert "card_number" in response.get_json()["errors"]
+
+
+# What the OpenAPI document promises about card numbers ------------------------------------------
+
+TYPED_WRONG = ["2000\u20031", "①②③", "20001\t0001", "20001\n", "2000_1", "ﬀ12", "\u00df12"]
+
+
+def test_a_card_typed_with_more_than_letters_digits_spaces_and_dashes_is_refused(client, home):
+    """The card's pattern in the OpenAPI document is what the service checks: a card with
+    other characters (an em space, circled digits, a tab, a newline, a ligature) is a 422
+    naming the field, on every route that takes one, and nothing is stored."""
+    for card in TYPED_WRONG:
+        for path, field in (("/api/v1/patrons", "card_number"),
+                            ("/api/v1/patrons/lookup", "card_number"),
+                            ("/api/v1/verifications", "card_number")):
+            body = {field: card, "expires_on": "2030-06-30"} if path.endswith("patrons") \
+                else {field: card}
+            response = client.post(path, json=body, headers=home)
+            assert response.status_code == 422, (path, card, response.get_json())
+            problem = response.get_json()
+            assert problem["code"] == "validation_failed"
+            assert field in problem["errors"], (path, card, problem)
+    assert client.get("/api/v1/patrons", headers=home).get_json()["items"] == []
+    # What a desk types still works: spaces, dashes of every kind, full-width digits.
+    for card in ("20001 0000 1234", "20001‐0000‐1234", "２０００１ ００００ １２３４"):
+        assert register(client, home, card=card).status_code in (200, 201), card
+    assert len(client.get("/api/v1/patrons", headers=home).get_json()["items"]) == 1
+
+
+def test_the_documented_card_pattern_and_the_service_agree():
+    """Every card the ECMA pattern in the document accepts, the service accepts, and back."""
+    import re
+
+    from app.patrons.rules import CARD_PATTERN, InvalidCardNumber, check_typed_card
+
+    pattern = re.compile(CARD_PATTERN.replace("$", r"\Z"))
+    for card in [*TYPED_WRONG, "20001\x000001", "", " - ", "1", "a" * 40, "a" * 41, "-1-",
+                 "２０", "20001 0000"]:
+        try:
+            check_typed_card(card)
+            accepted = True
+        except InvalidCardNumber:
+            accepted = False
+        assert accepted == bool(pattern.match(card)), card
+
+
+def test_options_on_import_and_lookup_lists_only_their_own_methods(client, home):
+    """`/patrons/import` also fits `/patrons/<patron_id>`: OPTIONS still answers POST only."""
+    for path in ("/api/v1/patrons/import", "/api/v1/patrons/lookup"):
+        response = client.options(path, headers=home)
+        assert response.status_code == 200
+        assert set(response.headers["Allow"].split(", ")) == {"POST", "OPTIONS"}, path
+    assert set(client.options("/api/v1/patrons/p", headers=home).headers["Allow"]
+               .split(", ")) == {"GET", "HEAD", "PATCH", "DELETE", "OPTIONS"}
+
+
+def test_a_made_up_cursor_is_a_400_and_a_malformed_one_a_422(client, home):
+    """A cursor of the documented shape that was never given out: 400 `invalid_cursor`;
+    one the document already refuses (a space, a newline): 422 naming `cursor`."""
+    made_up = client.get("/api/v1/patrons?cursor=0000", headers=home)
+    assert made_up.status_code == 400 and made_up.get_json()["code"] == "invalid_cursor"
+    for cursor in ("a%20b", "abc%0A", "a.b"):
+        response = client.get(f"/api/v1/patrons?cursor={cursor}", headers=home)
+        assert response.status_code == 422, cursor
+        assert "cursor" in response.get_json()["errors"], cursor

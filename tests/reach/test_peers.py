@@ -415,3 +415,13 @@ def test_peer_libraries_in_a_browser_are_accessible_and_fit_a_phone(world, chrom
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         shoot(page, f"peer-detail-{width}.png")
         context.close()
+
+
+def test_a_peer_call_without_a_peer_key_is_401_before_its_body_is_read(client, federation):
+    """The document requires the peer key: without one, even a malformed question is a 401
+    (never a 422 that describes the body to a caller who may not ask)."""
+    for body in ({}, {"card_number": ""}, {"card_number": "1", "lending_library": "x"}):
+        response = client.post("/api/v1/peer/verifications", json=body)
+        assert response.status_code == 401, response.get_json()
+        assert response.get_json()["code"] == "invalid_key"
+        assert response.headers["WWW-Authenticate"] == "Bearer"
