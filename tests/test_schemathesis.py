@@ -11,7 +11,8 @@ refuses it with a code of its own (tests/schemathesis_hooks.py). Member routes u
 lender's key, the federation office's routes (from tests/authorization.py) the office's key.
 
 CI's run is bounded and derandomized (`--generation-deterministic`, a fixed seed, no example
-database): the same cases every time, about 4,900 requests. docs/development.md says how to run it at full strength by hand.
+database): the same cases every time, about 4,900 requests. docs/development.md says how to
+run it at full strength by hand.
 The document is the same whatever the database, so one backend (SQLite) serves the run; the
 answers' database behaviour is the other tests' subject.
 """
