@@ -191,6 +191,23 @@ def blocks_mark_overdue():
                "event.")
 
 
+@click.group("assistance")
+def assistance():
+    """Assistance requests between libraries (R7)."""
+
+
+@assistance.command("mark-overdue")
+@with_appcontext
+def assistance_mark_overdue():
+    """Note assistance requests unanswered past their due date (for cron, daily)."""
+    from app.assistance.service import mark_overdue
+    from app.timestamps import today_in
+
+    marked = mark_overdue(today_in(current_app.config["TIMEZONE"]))
+    click.echo(f"{marked} assistance request(s) newly overdue; each got an "
+               "assistance.response_overdue event.")
+
+
 @click.group("suspensions")
 def suspensions():
     """Suspensions between libraries (R12)."""
@@ -299,8 +316,8 @@ def register_commands(app: Flask) -> None:
     from app.console.cli import staff
     from app.sip2.cli import sip2
 
-    for command in (admin_key, keys, patrons, blocks, suspensions, deliver, demo, sip2, peers,
-                    staff):
+    for command in (admin_key, keys, patrons, blocks, assistance, suspensions, deliver, demo,
+                    sip2, peers, staff):
         app.cli.add_command(command)
 
 
