@@ -169,6 +169,8 @@ ENTRIES = [
           "/api/v1/webhooks/endpoints/<endpoint_id>/deliveries/<delivery_id>/redeliver",
           keyed(404, RULED + (404,), 404, 404),
           {"endpoint_id": "endpoint", "delivery_id": "delivery"}),
+    # The audit trail: the office reads all, a library the entries it is party to.
+    Entry("GET", "/api/v1/audit", keyed()),
     # Assistance requests (R7, R16): the lender asked the home library about the bill.
     Entry("GET", "/api/v1/assistance", keyed()),
     Entry("POST", "/api/v1/assistance", members(RULED, RULED, RULED), body={}),

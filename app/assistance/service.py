@@ -7,7 +7,7 @@ found. Events carry the request's id and kind, never what the home library passe
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import or_, select, update
 
@@ -256,30 +256,3 @@ def mark_overdue(today: date) -> int:
         else:
             db.session.rollback()
     return marked
-
-
-def purge_details(now: datetime, days: int, *, batch_size: int = 500,
-                  on_batch: Callable[[int], None] | None = None) -> int:
-    """Remove what home libraries passed about patrons from requests closed more than `days`
-    ago (R16); batch by batch, each committed, so it can be interrupted and run again.
-
-    Answers stay: the response, the note, the dates and the two libraries.
-    """
-    cutoff = rules.purge_before(now, days)
-    purged = 0
-    while True:
-        ids = db.session.execute(select(AssistanceRequest.id).where(
-            AssistanceRequest.status == "closed", AssistanceRequest.closed_at < cutoff,
-            AssistanceRequest.details_sealed.is_not(None)).order_by(AssistanceRequest.id)
-            .limit(batch_size)).scalars().all()
-        if not ids:
-            return purged
-        count = db.session.execute(
-            update(AssistanceRequest).where(AssistanceRequest.id.in_(ids),
-                                            AssistanceRequest.details_sealed.is_not(None))
-            .values(details_sealed=None, details_purged_at=utcnow())
-            .execution_options(synchronize_session=False)).rowcount
-        db.session.commit()
-        purged += count
-        if on_batch is not None:
-            on_batch(count)

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from app.assistance.service import purge_details
-from app.timestamps import utcnow
+from app.retention.service import purge
+from app.timestamps import today_in, utcnow
 from tests.assistance.conftest import DETAILS
 from tests.blocks.conftest import HOME, LEND
 
@@ -47,10 +47,11 @@ def test_passed_details_are_purged_after_the_request_closes(app, assisting):
         assisting.answer(request["id"], response="details_passed", patron_details=DETAILS)
     assisting.call("POST", f"/assistance/{closed['id']}/close", LEND)
 
+    today = today_in(app.config["TIMEZONE"])
     with app.app_context():
-        assert purge_details(utcnow() + timedelta(days=29), 30) == 0
-        assert purge_details(utcnow() + timedelta(days=31), 30) == 1
-        assert purge_details(utcnow() + timedelta(days=31), 30) == 0
+        for days, purged in ((29, 0), (31, 1), (31, 0)):
+            later = utcnow() + timedelta(days=days)
+            assert purge(today + timedelta(days=days), later, 365, 30).assistance == purged
     body = assisting.call("GET", f"/assistance/{closed['id']}", LEND).get_json()
     assert (body["patron_details"], body["details_purged"]) == (None, True)
     assert (body["response"], body["requester"], body["home_library"]) == (
