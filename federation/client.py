@@ -724,6 +724,14 @@ class Client:
         """Close an answered request you made: you need nothing more."""
         return _build(AssistanceRequest, self._post(f"/assistance/{assistance_id}/close", {}))
 
+    # The audit trail -------------------------------------------------------------------------
+
+    def audit_entries(self, *, record_type: str | None = None,
+                      record_id: str | None = None) -> Iterator[dict]:
+        """The hash-chained audit trail, oldest first: the office reads it all, a library the
+        entries it acted in or is party to."""
+        return self._pages("/audit", {"record_type": record_type, "record_id": record_id})
+
     # The directory (R5): publishing needs your key, reading needs none -----------------------
 
     def publish_policy(self, code: str, policy: dict) -> PublishedPolicy:

@@ -24,11 +24,6 @@ from app.timestamps import utcnow
 SYSTEM = "system"
 
 
-def acting(library_id: int | None, actor: str) -> None:
-    """Say who is acting for the rest of this request (an API key or a staff account)."""
-    g.audit_actor = (library_id, actor)
-
-
 def current_actor() -> tuple[int | None, str]:
     """Who is acting: the request's key or staff account, else the system (a CLI run)."""
     if has_request_context():

@@ -104,3 +104,9 @@ def test_an_assistance_request_through_the_sdk(clients):
     assert (caught.value.status, caught.value.code) == (404, "assistance_not_found")
     closed = lend.close_assistance(asked.id)
     assert (closed.status, closed.closed_because) == ("closed", "completed")
+    # The audit trail through the SDK: the request's states in order; nothing for a third.
+    states = [(e["action"], e["new_state"]) for e in office.audit_entries(
+        record_type="assistance", record_id=asked.id)]
+    assert states == [("requested", "requested"), ("answered", "answered"),
+                      ("closed", "closed")]
+    assert list(third.audit_entries(record_id=asked.id)) == []
