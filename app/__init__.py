@@ -122,6 +122,8 @@ def _start_reach(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     """One blueprint per capability."""
+    from app.assistance.routes import blp as assistance
+    from app.audit.routes import blp as audit
     from app.bills.routes import blp as bills
     from app.bills.routes import statements_blp as statements
     from app.blocks.routes import blp as blocks
@@ -147,7 +149,8 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (health, libraries, patrons, verifications, traffic, bills, statements,
                       blocks, events, policies, directory, directory_csv, webhooks, ncip,
                       sip_accounts, home_blp, peers_blp, peer_calls_blp, peer_directory_blp,
-                      notices, suspensions, directory_suspensions, disputes):
+                      notices, suspensions, directory_suspensions, disputes,
+                      assistance, audit):
         api.register_blueprint(blueprint)
     app.register_blueprint(directory_pages)  # web pages for people, outside the API
 

@@ -232,6 +232,7 @@ def requires(*roles: str, reciprocal: bool = False, verification: bool = False):
                     "federation (R1). An academic, school or special library takes part by "
                     "opting in: ask the federation office.", code="not_participating")
             g.caller_library_id = caller.library_id  # whose writes to read back (app/replicas)
+            g.audit_actor = (caller.library_id, caller.key_id)  # who, in the audit trail
             check_scope(caller, request.method, verification=verification)
             return view(*args, caller=caller, **kwargs)
 

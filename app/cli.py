@@ -191,6 +191,70 @@ def blocks_mark_overdue():
                "event.")
 
 
+@click.group("assistance")
+def assistance():
+    """Assistance requests between libraries (R7)."""
+
+
+@assistance.command("mark-overdue")
+@with_appcontext
+def assistance_mark_overdue():
+    """Note assistance requests unanswered past their due date (for cron, daily)."""
+    from app.assistance.service import mark_overdue
+    from app.timestamps import today_in
+
+    marked = mark_overdue(today_in(current_app.config["TIMEZONE"]))
+    click.echo(f"{marked} assistance request(s) newly overdue; each got an "
+               "assistance.response_overdue event.")
+
+
+@click.group("audit")
+def audit():
+    """The hash-chained audit trail."""
+
+
+@audit.command("verify")
+@with_appcontext
+def audit_verify():
+    """Walk the audit chain from its first entry; name the first broken link (exit 1)."""
+    from app.audit.service import count_entries, verify
+
+    total = count_entries()
+    with click.progressbar(length=total, label=f"Checking {total} audit entries",
+                           show_eta=True, show_percent=True, file=sys.stderr) as bar:
+        broken = verify(on_batch=bar.update)
+    if broken is not None:
+        click.echo(f"Broken at entry {broken.seq}: {broken.problem}.", err=True)
+        sys.exit(1)
+    click.echo(f"The audit chain holds: {total} entries, each chained to the one before.")
+
+
+@click.command("purge")
+@with_appcontext
+def purge():
+    """Remove patron data from closed records past their retention period (R16); safe to
+    interrupt and run again."""
+    from app.retention.service import pending
+    from app.retention.service import purge as run_purge
+    from app.timestamps import today_in, utcnow
+
+    config = current_app.config
+    today, now = today_in(config["TIMEZONE"]), utcnow()
+    days = (int(config["RETENTION_DAYS"]), int(config["ASSISTANCE_PURGE_DAYS"]))
+    total = pending(today, now, *days)
+    try:
+        with click.progressbar(length=total, label=f"Purging {total} closed records",
+                               show_eta=True, show_percent=True, file=sys.stderr) as bar:
+            done = run_purge(today, now, *days, on_batch=bar.update)
+    except KeyboardInterrupt:
+        _abandon_transaction()
+        click.echo("\nInterrupted; every committed batch is kept. Run the same command again "
+                   "to finish.", err=True)
+        sys.exit(130)
+    click.echo(f"Purged patron data from {done.bills} closed bill(s) and {done.assistance} "
+               "assistance request(s); amounts, dates and libraries are kept.")
+
+
 @click.group("suspensions")
 def suspensions():
     """Suspensions between libraries (R12)."""
@@ -299,8 +363,8 @@ def register_commands(app: Flask) -> None:
     from app.console.cli import staff
     from app.sip2.cli import sip2
 
-    for command in (admin_key, keys, patrons, blocks, suspensions, deliver, demo, sip2, peers,
-                    staff):
+    for command in (admin_key, keys, patrons, blocks, assistance, audit, purge, suspensions,
+                    deliver, demo, sip2, peers, staff):
         app.cli.add_command(command)
 
 

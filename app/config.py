@@ -126,6 +126,18 @@ class Defaults:
     # `reciprocity suspensions record-ended` (run daily, like `blocks mark-overdue`).
     SUSPENSION_MAX_DAYS = 365
 
+    # Assistance requests (R7, Plan V.1.b.iii-iv): days a home library has to answer before
+    # the request is flagged overdue (`reciprocity assistance mark-overdue`, run daily), and
+    # days after a request closes that the patron details the home library passed are kept
+    # before `reciprocity purge` removes them (R16).
+    ASSISTANCE_DUE_DAYS = 14
+    ASSISTANCE_PURGE_DAYS = 30
+    # Retention (R16): `reciprocity purge` removes the card's keyed hash, its last four digits
+    # and the patron link from bills paid, resolved or void more than this many days ago. A
+    # year: the longest the Plan keeps a matter open is R9's year from the infraction, and
+    # the annual traffic survey (R19) and statements need amounts and libraries, not patrons.
+    RETENTION_DAYS = 365
+
     # Push delivery of events (app/webhooks). Loopback targets (127.0.0.0/8, ::1, and plain
     # http to them) are refused unless allowed: tests and local development allow them.
     WEBHOOK_ALLOW_LOOPBACK = False

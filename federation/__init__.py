@@ -1,14 +1,15 @@
 """The wire between Reciprocity and member libraries' systems. Never imports Flask or `app`.
 
 `Client` is the member SDK (verification, patrons, bills, blocks, the directory, the event
-feed, webhook endpoints, notices, suspensions and disputes); `webhooks.Verifier` checks the
-signed deliveries a member's receiver gets; `HomeCheckReceiver` answers the federation's signed
-live card checks (R14) from the library's own system.
+feed, webhook endpoints, notices, suspensions, disputes and assistance requests);
+`webhooks.Verifier` checks the signed deliveries a member's receiver gets; `HomeCheckReceiver`
+answers the federation's signed live card checks (R14) from the library's own system.
 """
 
 from __future__ import annotations
 
 from federation.client import (
+    AssistanceRequest,
     Bill,
     Block,
     Client,
@@ -31,7 +32,8 @@ from federation.errors import FederationError, ProblemError, TransportError
 from federation.home_system import HomeCheckReceiver, HomePatron
 from federation.webhooks import Verifier, WebhookVerificationError
 
-__all__ = ["Bill", "Block", "Client", "Delivery", "DirectoryEntry", "Dispute", "Endpoint",
+__all__ = ["AssistanceRequest", "Bill", "Block", "Client", "Delivery", "DirectoryEntry",
+           "Dispute", "Endpoint",
            "Event", "FederationError", "HomeCheckReceiver", "HomeLibrary", "HomePatron",
            "ImportSummary", "Notice", "Patron", "Payment", "ProblemError", "PublishedPolicy",
            "Resolution", "Suspension",

@@ -217,6 +217,32 @@ class Dispute:
 
 
 @dataclass(frozen=True)
+class AssistanceRequest:
+    """A lending library's request for the home library's help (R7).
+
+    `patron_details` is what the home library passed: shown to the requesting library alone,
+    None for anyone else and once purged (R16).
+    """
+
+    id: str
+    requester: str
+    home_library: str
+    kind: str  # retrieve_materials | collect_bill
+    bill_id: str | None
+    block_id: str | None
+    message: str
+    status: str  # requested | answered | closed
+    response_due_on: date
+    overdue: bool
+    response: str | None  # contacted_patron | details_passed | declined
+    note: str | None
+    patron_details: str | None
+    details_purged: bool
+    closed_because: str | None  # withdrawn | completed
+    raw: dict = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
 class PublishedPolicy:
     """What publishing a policy did: a new version, or none when nothing changed (R5)."""
 
@@ -653,6 +679,58 @@ class Client:
         """The federation office closes an escalated dispute with its decision."""
         return _build(Dispute, self._post(f"/disputes/{dispute_id}/decide",
                                           {"body": decision}))
+
+    # Assistance requests (R7) -----------------------------------------------------------------
+
+    def request_assistance(self, home_library: str, kind: str, message: str, *,
+                           bill_id: str | None = None,
+                           block_id: str | None = None) -> AssistanceRequest:
+        """Ask a patron's home library to help retrieve material (`retrieve_materials`) or
+        collect a bill (`collect_bill`), about your bill or block request to it."""
+        body = {"home_library": home_library, "kind": kind, "message": message,
+                **({"bill_id": bill_id} if bill_id else {}),
+                **({"block_id": block_id} if block_id else {})}
+        return _build(AssistanceRequest, self._call("POST", "/assistance", json=body,
+                                                    idempotent_create=True))
+
+    def get_assistance(self, assistance_id: str) -> AssistanceRequest:
+        """An assistance request you made or received."""
+        return _build(AssistanceRequest, self._call("GET", f"/assistance/{assistance_id}",
+                                                    retry=True))
+
+    def assistance_requests(self, *, as_: str | None = None, status: str | None = None,
+                            overdue: bool | None = None) -> Iterator[AssistanceRequest]:
+        """Requests you made (as_="requester") or received ("home"); the office: all."""
+        params = {"as": as_, "status": status,
+                  "overdue": None if overdue is None else str(overdue).lower()}
+        return (_build(AssistanceRequest, item) for item in self._pages("/assistance", params))
+
+    def answer_assistance(self, assistance_id: str, response: str, *,
+                          note: str | None = None,
+                          patron_details: str | None = None) -> AssistanceRequest:
+        """Answer a request about your patron: `contacted_patron`, `details_passed` (with
+        `patron_details`, where your policy allows) or `declined` (with a `note`)."""
+        body = {"response": response, **({"note": note} if note else {}),
+                **({"patron_details": patron_details} if patron_details else {})}
+        return _build(AssistanceRequest, self._post(f"/assistance/{assistance_id}/answer",
+                                                    body))
+
+    def withdraw_assistance(self, assistance_id: str) -> AssistanceRequest:
+        """Withdraw a request you made that has not been answered."""
+        return _build(AssistanceRequest, self._post(f"/assistance/{assistance_id}/withdraw",
+                                                    {}))
+
+    def close_assistance(self, assistance_id: str) -> AssistanceRequest:
+        """Close an answered request you made: you need nothing more."""
+        return _build(AssistanceRequest, self._post(f"/assistance/{assistance_id}/close", {}))
+
+    # The audit trail -------------------------------------------------------------------------
+
+    def audit_entries(self, *, record_type: str | None = None,
+                      record_id: str | None = None) -> Iterator[dict]:
+        """The hash-chained audit trail, oldest first: the office reads it all, a library the
+        entries it acted in or is party to."""
+        return self._pages("/audit", {"record_type": record_type, "record_id": record_id})
 
     # The directory (R5): publishing needs your key, reading needs none -----------------------
 

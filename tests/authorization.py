@@ -169,6 +169,19 @@ ENTRIES = [
           "/api/v1/webhooks/endpoints/<endpoint_id>/deliveries/<delivery_id>/redeliver",
           keyed(404, RULED + (404,), 404, 404),
           {"endpoint_id": "endpoint", "delivery_id": "delivery"}),
+    # The audit trail: the office reads all, a library the entries it is party to.
+    Entry("GET", "/api/v1/audit", keyed()),
+    # Assistance requests (R7, R16): the lender asked the home library about the bill.
+    Entry("GET", "/api/v1/assistance", keyed()),
+    Entry("POST", "/api/v1/assistance", members(RULED, RULED, RULED), body={}),
+    Entry("GET", "/api/v1/assistance/<assistance_id>", keyed(OK, OK, OK, 404),
+          {"assistance_id": "assistance"}),
+    Entry("POST", "/api/v1/assistance/<assistance_id>/answer", parties(lender=403),
+          {"assistance_id": "assistance"}, body={"response": "contacted_patron"}),
+    Entry("POST", "/api/v1/assistance/<assistance_id>/close", parties(home=403),
+          {"assistance_id": "assistance"}),
+    Entry("POST", "/api/v1/assistance/<assistance_id>/withdraw", parties(home=403),
+          {"assistance_id": "assistance"}),
     # Reported payments, office-visible suspensions, notices, disputes (R7, R8, R12, R13),
     # live home systems and peers (R14, R17), SIP accounts: asked about ids that do not
     # exist, so a member learns nothing (404) and the role checks speak (401, 403).

@@ -39,6 +39,11 @@ class World:
                                json={"terms": "replacement_copy", "detail": "A new copy."})
         assert proposed.status_code == 201, proposed.get_json()
         self.ids["resolution"] = proposed.get_json()["id"]
+        asked = client.post("/api/v1/assistance", headers=p.headers(LEND), json={
+            "home_library": HOME, "kind": "collect_bill", "bill_id": self.ids["bill"],
+            "message": "Please help us collect this bill."})
+        assert asked.status_code == 201, asked.get_json()
+        self.ids["assistance"] = asked.get_json()["id"]
         self.ids["block"] = p.block(kind="block")["id"]
         self.ids["refused_block"] = p.block(kind="delinquent")["id"]
         self.ids["withdrawn_block"] = p.block(kind="block", card=OTHER_CARD)["id"]

@@ -1,4 +1,5 @@
-"""Tables for bills, their items, payments, disputes and proposed resolutions."""
+"""Tables for bills, their items, payments and proposed resolutions (a bill's disputes are
+general disputes, app/disputes)."""
 
 from datetime import date, datetime
 
@@ -15,6 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.disputes.models import LibraryDispute
 from app.extensions import db
 from app.timestamps import UTCDateTime, utcnow
 
@@ -42,8 +44,9 @@ class Bill(db.Model):
     issuer_library_id: Mapped[int] = mapped_column(ForeignKey("libraries.id"))
     home_library_id: Mapped[int] = mapped_column(ForeignKey("libraries.id"))
     # The patron, as the home library knows the card (R16: a keyed hash, never the number).
-    card_hmac: Mapped[bytes] = mapped_column(LargeBinary(32))
-    card_last4: Mapped[str] = mapped_column(String(4))
+    # NULL once `reciprocity purge` removed them from a bill closed past RETENTION_DAYS.
+    card_hmac: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    card_last4: Mapped[str | None] = mapped_column(String(4))
     # The home library's patron, when registered: lets blocks and the home find the patron.
     patron_id: Mapped[str | None] = mapped_column(
         ForeignKey("patrons.id", ondelete="SET NULL"), index=True)
@@ -67,8 +70,11 @@ class Bill(db.Model):
         back_populates="bill", cascade="all, delete-orphan", order_by="BillItem.position")
     payments: Mapped[list["Payment"]] = relationship(
         back_populates="bill", cascade="all, delete-orphan", order_by="Payment.created_at")
-    disputes: Mapped[list["Dispute"]] = relationship(
-        back_populates="bill", cascade="all, delete-orphan", order_by="Dispute.opened_at")
+    # R13: a bill's disputes are general disputes about it (app/disputes), whoever opened them.
+    disputes: Mapped[list[LibraryDispute]] = relationship(
+        LibraryDispute, viewonly=True, order_by="LibraryDispute.created_at",
+        primaryjoin="and_(LibraryDispute.subject_type == 'bill', "
+                    "foreign(LibraryDispute.subject_id) == Bill.id)")
     resolutions: Mapped[list["Resolution"]] = relationship(
         back_populates="bill", cascade="all, delete-orphan", order_by="Resolution.created_at")
     issuer = relationship("Library", foreign_keys=[issuer_library_id])
@@ -121,23 +127,6 @@ class Payment(db.Model):
 
     bill: Mapped[Bill] = relationship(back_populates="payments")
     recorded_by = relationship("Library")
-
-
-class Dispute(db.Model):
-    """The home library's dispute of a bill, the issuer's answer, and its withdrawal."""
-
-    __tablename__ = "bill_disputes"
-
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    bill_id: Mapped[str] = mapped_column(ForeignKey("bills.id", ondelete="CASCADE"), index=True)
-    reason: Mapped[str] = mapped_column(Text)
-    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    answer: Mapped[str | None] = mapped_column(Text)
-    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    closed_because: Mapped[str | None] = mapped_column(String(16))  # withdrawn | settled
-
-    bill: Mapped[Bill] = relationship(back_populates="disputes")
 
 
 class Resolution(db.Model):

@@ -150,7 +150,8 @@ class BillSchema(Schema):
     status = fields.String(metadata={"enum": list(BILL_STATES)})
     issuer = fields.Function(lambda b: b.issuer.code)
     home_library = fields.Function(lambda b: b.home.code)
-    card_last4 = fields.String()
+    card_last4 = fields.String(allow_none=True, metadata={
+        "description": "Null once removed from a bill closed past RETENTION_DAYS (R16)."})
     # R16: the issuer learns nothing of the home library's records (the service leaves it out).
     patron_id = fields.String(allow_none=True, metadata={
         "description": "The home library's own patron id; shown to it only."})

@@ -13,9 +13,10 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.bills import rules
-from app.bills.models import OPEN_STATES, Bill, BillItem, Dispute, Payment, Resolution
+from app.bills.models import OPEN_STATES, Bill, BillItem, Payment, Resolution
 from app.blocks.service import settle_for_bill
 from app.directory.service import processing_fee_cap
+from app.disputes.models import DisputeMessage, LibraryDispute
 from app.errors import ConflictError, ForbiddenError, NotFoundError, RuleError
 from app.events.service import record
 from app.extensions import db
@@ -122,7 +123,7 @@ def _check_published_fee(issuer_id: int, items: list[dict]) -> None:
 _WITH_EVERYTHING = (
     joinedload(Bill.issuer), joinedload(Bill.home), selectinload(Bill.items),
     selectinload(Bill.payments).joinedload(Payment.recorded_by),
-    selectinload(Bill.disputes),
+    selectinload(Bill.disputes).selectinload(LibraryDispute.messages),
     selectinload(Bill.resolutions).joinedload(Resolution.proposed_by),
 )
 
@@ -326,11 +327,13 @@ def decline_payment(library_id: int, bill_id: str, payment_id: str, reason: str,
 
 
 def _close_disputes(bill: Bill, because: str) -> None:
-    """Close any open dispute of a bill that is settled or withdrawn."""
-    db.session.execute(update(Dispute).where(Dispute.bill_id == bill.id,
-                                             Dispute.closed_at.is_(None))
-                       .values(closed_at=utcnow(), closed_because=because)
-                       .execution_options(synchronize_session=False))
+    """Close any open dispute of a bill that is settled or withdrawn (R13: one dispute
+    record, app/disputes, whichever route opened it)."""
+    db.session.execute(update(LibraryDispute).where(
+        LibraryDispute.subject_type == "bill", LibraryDispute.subject_id == bill.id,
+        LibraryDispute.status != "closed")
+        .values(status="closed", outcome=because, closed_at=utcnow(), updated_at=utcnow())
+        .execution_options(synchronize_session=False))
 
 
 def void_bill(library_id: int, bill_id: str, reason: str, today: date) -> BillView:
@@ -346,32 +349,46 @@ def void_bill(library_id: int, bill_id: str, reason: str, today: date) -> BillVi
 
 
 def dispute_bill(library_id: int, bill_id: str, reason: str) -> BillView:
-    """The home library disputes a bill (R13: the libraries work it out first)."""
+    """The home library disputes a bill (R13: the libraries work it out first).
+
+    The dispute is a general one about the bill (app/disputes): either library may write in
+    it, escalate it to the federation office, and the office may decide it.
+    """
     bill = party_bill(library_id, bill_id)
     _check_actor(bill, library_id, "dispute")
     if not _transition(bill, "dispute"):
         raise _state_conflict(bill, "disputed")
-    dispute = Dispute(id=new_id("dsp"), bill_id=bill.id, reason=reason)
+    dispute = LibraryDispute(id=new_id("dis"), subject_type="bill", subject_id=bill.id,
+                             opened_by_library_id=library_id,
+                             other_library_id=bill.issuer_library_id, status="open")
+    dispute.messages.append(DisputeMessage(id=new_id("dim"), author_library_id=library_id,
+                                           kind="opening", body=reason))
     db.session.add(dispute)
     db.session.flush()
     record(_parties(bill), "bill.disputed", {"bill_id": bill.id, "dispute_id": dispute.id})
     return shown_to(library_id, commit_and_refresh(bill))
 
 
-def _open_dispute(bill: Bill) -> Dispute | None:
-    """The bill's dispute still open, if any."""
-    return db.session.execute(select(Dispute).where(
-        Dispute.bill_id == bill.id, Dispute.closed_at.is_(None))).scalar_one_or_none()
+def _open_dispute(bill: Bill, opened_by: int | None = None) -> LibraryDispute | None:
+    """The bill's dispute still open (the one `opened_by` opened, when given), if any."""
+    query = select(LibraryDispute).where(
+        LibraryDispute.subject_type == "bill", LibraryDispute.subject_id == bill.id,
+        LibraryDispute.status != "closed")
+    if opened_by is not None:
+        query = query.where(LibraryDispute.opened_by_library_id == opened_by)
+    return db.session.execute(query).unique().scalar_one_or_none()
 
 
 def answer_dispute(library_id: int, bill_id: str, answer: str) -> BillView:
     """The issuer answers the home library's dispute; the bill stays disputed."""
     bill = party_bill(library_id, bill_id)
     _check_actor(bill, library_id, "answer")
-    dispute = _open_dispute(bill)
+    dispute = _open_dispute(bill, opened_by=bill.home_library_id)
     if rules.next_state("answer", bill.status) is None or dispute is None:
         raise ConflictError("This bill has no open dispute to answer.", code="no_open_dispute")
-    dispute.answer, dispute.answered_at = answer, utcnow()
+    db.session.add(DisputeMessage(id=new_id("dim"), dispute_id=dispute.id,
+                                  author_library_id=library_id, kind="message", body=answer))
+    dispute.updated_at = utcnow()
     record(_parties(bill), "bill.dispute_answered", {"bill_id": bill.id,
                                                      "dispute_id": dispute.id})
     return shown_to(library_id, commit_and_refresh(bill))
@@ -381,12 +398,47 @@ def withdraw_dispute(library_id: int, bill_id: str) -> BillView:
     """The home library withdraws its dispute; the bill is open again."""
     bill = party_bill(library_id, bill_id)
     _check_actor(bill, library_id, "withdraw_dispute")
-    if not _transition(bill, "withdraw_dispute"):
+    dispute = _open_dispute(bill, opened_by=library_id)
+    if dispute is None or not _transition(bill, "withdraw_dispute"):
+        db.session.rollback()
         raise ConflictError("This bill has no open dispute to withdraw.",
                             code="no_open_dispute")
     _close_disputes(bill, "withdrawn")
+    db.session.add(DisputeMessage(id=new_id("dim"), dispute_id=dispute.id,
+                                  author_library_id=library_id, kind="withdrawal",
+                                  body="Withdrawn."))
+    if dispute.status == "escalated":
+        # The office was asked for help (R13): it is told the dispute is over, as through
+        # /disputes/{id}/withdraw.
+        record(_parties(bill), "dispute.withdrawn", {
+            "dispute_id": dispute.id, "subject_type": "bill", "subject_id": bill.id},
+            office=True)
     record(_parties(bill), "bill.dispute_withdrawn", {"bill_id": bill.id})
     return shown_to(library_id, commit_and_refresh(bill))
+
+
+def reopen_after_dispute(bill_id: str, *, withdrawn: bool) -> None:
+    """In a general dispute's transaction: its bill, disputed, is open again once the dispute
+    is withdrawn or decided (R13); the caller commits."""
+    bill = db.session.execute(select(Bill).where(Bill.id == bill_id)).scalar_one()
+    moved = db.session.execute(
+        update(Bill).where(Bill.id == bill_id, Bill.status == "disputed")
+        .values(status="open", updated_at=utcnow())
+        .execution_options(synchronize_session=False)).rowcount == 1
+    if moved and withdrawn:
+        record(_parties(bill), "bill.dispute_withdrawn", {"bill_id": bill.id})
+
+
+def mark_disputed(bill_id: str, dispute_id: str) -> None:
+    """In a general dispute's transaction: an open bill it is about becomes disputed (R13:
+    either party may dispute a bill); the caller commits."""
+    bill = db.session.execute(select(Bill).where(Bill.id == bill_id)).scalar_one()
+    moved = db.session.execute(
+        update(Bill).where(Bill.id == bill_id, Bill.status == "open")
+        .values(status="disputed", updated_at=utcnow())
+        .execution_options(synchronize_session=False)).rowcount == 1
+    if moved:
+        record(_parties(bill), "bill.disputed", {"bill_id": bill.id, "dispute_id": dispute_id})
 
 
 def propose_resolution(library_id: int, bill_id: str, data: dict,

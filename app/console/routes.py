@@ -13,6 +13,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -123,6 +124,8 @@ def staff_may(permission: str):
         def wrapper(*args, **kwargs):
             if not rules.may(current_user.role, permission):
                 abort(403)
+            # Who, in the audit trail: the staff account, never the library's key.
+            g.audit_actor = (current_user.library_id, f"staff:{current_user.id}")
             return view(*args, **kwargs)
 
         return wrapper

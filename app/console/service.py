@@ -11,6 +11,7 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from app.audit.service import append
 from app.auth import Caller
 from app.console import rules
 from app.console.models import StaffAccount, StaffAction, StaffResetToken
@@ -106,6 +107,7 @@ def create_staff(email: str, name: str, role: str, library_code: str | None, *,
     if created_by:
         db.session.add(StaffAction(staff_id=created_by, library_id=staff.library_id,
                                    action="staff.created", target=staff.id))
+    _audit_staff(staff, "created", by=created_by)
     try:
         db.session.commit()
     except IntegrityError:
@@ -157,8 +159,18 @@ def set_staff_active(actor: StaffAccount, staff_id: str, active: bool) -> StaffA
     db.session.add(StaffAction(staff_id=actor.id, library_id=actor.library_id,
                                action="staff.enabled" if active else "staff.disabled",
                                target=staff.id))
+    _audit_staff(staff, "enabled" if active else "disabled", by=actor.id)
     db.session.commit()
     return staff
+
+
+def _audit_staff(staff: StaffAccount, action: str, *, by: str | None) -> None:
+    """The audit entry of a change to a staff account (its id and role, never a password)."""
+    append("staff_account", staff.id, action,
+           new_state="active" if staff.active else "disabled",
+           parties=[staff.library_id] if staff.library_id else [],
+           detail={"role": staff.role},
+           actor=(staff.library_id, f"staff:{by}") if by else None)
 
 
 def reset_link_for(actor: StaffAccount, staff_id: str) -> str:
@@ -231,6 +243,7 @@ def set_password_with_token(token: str, password: str, now: datetime | None = No
     staff.locked_until = None
     db.session.add(StaffAction(staff_id=staff.id, library_id=staff.library_id,
                                action="staff.password_set", target=staff.id))
+    _audit_staff(staff, "password_set", by=staff.id)
     db.session.commit()
     return staff
 

@@ -341,6 +341,39 @@ def _load_between(libraries: dict, today: date, max_days: int, echo) -> None:
     echo("Between libraries: 2 demo notices, 1 suspension and 1 escalated dispute made.")
 
 
+DEMO_ASSISTANCE_MESSAGE = ("Two letters to the patron about this bill went unanswered; "
+                           "please help us collect it (demo).")
+
+
+def _load_assistance(libraries: dict, today: date, due_days: int, echo) -> None:
+    """Naperville asks Aurora to help collect its open demo bill, and Aurora answers that it
+    contacted the patron itself (R7); no patron details are passed in the demo (R16)."""
+    from app.assistance import service as assistance
+    from app.assistance.models import AssistanceRequest
+    from app.auth import Caller
+    from app.bills.models import Bill
+
+    lender, home = libraries[LENDER][0], libraries[HOME][0]
+    if db.session.execute(select(AssistanceRequest.id).where(
+            AssistanceRequest.message == DEMO_ASSISTANCE_MESSAGE)).first():
+        echo("Assistance: the demo request is already there.")
+        return
+    bill_id = db.session.execute(select(Bill.id).where(
+        Bill.issuer_library_id == lender, Bill.note == "Demo bill: open")).scalar()
+    if bill_id is None:
+        return
+    as_lender = Caller(key_id="demo", role="member", library_id=lender, library_code=LENDER)
+    as_home = Caller(key_id="demo", role="member", library_id=home, library_code=HOME)
+    asked = assistance.request_assistance(as_lender, {
+        "home_library": HOME, "kind": "collect_bill", "bill_id": bill_id,
+        "message": DEMO_ASSISTANCE_MESSAGE}, today, due_days)
+    assistance.answer_request(as_home, asked.id, {
+        "response": "contacted_patron",
+        "note": "We phoned the patron, who will pay at your desk this week (demo)."},
+        today, None)
+    echo("Assistance: 1 demo assistance request made and answered.")
+
+
 def demo_policy(code: str, today: date, *, lender: bool = False) -> dict:
     """A plausible policy for a demo library, the same every run for the same code and day."""
     from datetime import timedelta
@@ -543,6 +576,7 @@ def load_demo(app: Flask, *, scale: float | None = None,
     _load_blocks(libraries, key, today, int(app.config["BLOCK_RESPONSE_DAYS"]), echo)
     _load_policies(today, echo)
     _load_between(libraries, today, int(app.config["SUSPENSION_MAX_DAYS"]), echo)
+    _load_assistance(libraries, today, int(app.config["ASSISTANCE_DUE_DAYS"]), echo)
     path = Path(app.instance_path) / "demo.env"
     keys = _demo_keys(path)
     staff = _demo_staff(path)

@@ -11,15 +11,17 @@ from app.timestamps import UTCDateTime, utcnow
 
 SUBJECTS = ("bill", "block", "suspension", "notice")
 STATES = ("open", "escalated", "closed")
-OUTCOMES = ("withdrawn", "decided")
+# `settled`: the bill it was about was paid, voided or resolved, which closes it.
+OUTCOMES = ("withdrawn", "decided", "settled")
 KINDS = ("opening", "message", "escalation", "office_answer", "decision", "withdrawal")
 
 
 class LibraryDispute(db.Model):
     """A dispute between the two parties to one record; no patron data (R16).
 
-    Named apart from `app.bills.models.Dispute`, the home library's dispute of a bill, which
-    is kept as it is (its own endpoints under /bills) beside this general record.
+    A bill's dispute through the bill's own endpoints (/bills/{id}/dispute) is one of these,
+    with `subject_type` bill: the properties below give it the shape those endpoints answer
+    with (reason, answer, closed_because).
     """
 
     __tablename__ = "disputes"
@@ -49,6 +51,40 @@ class LibraryDispute(db.Model):
         foreign_keys=[escalated_by_library_id], lazy="joined")
     messages: Mapped[list["DisputeMessage"]] = relationship(
         order_by="DisputeMessage.number", cascade="all, delete-orphan")
+
+
+    @property
+    def reason(self) -> str:
+        """What the library that opened it wrote first."""
+        return self.messages[0].body if self.messages else ""
+
+    @property
+    def opened_at(self) -> datetime:
+        """When it was opened."""
+        return self.created_at
+
+    def _answer(self) -> "DisputeMessage | None":
+        """The other library's latest message, if it has written."""
+        written = [m for m in self.messages
+                   if m.kind == "message" and m.author_library_id == self.other_library_id]
+        return written[-1] if written else None
+
+    @property
+    def answer(self) -> str | None:
+        """The other library's latest written answer."""
+        message = self._answer()
+        return message.body if message else None
+
+    @property
+    def answered_at(self) -> datetime | None:
+        """When the other library last answered."""
+        message = self._answer()
+        return message.created_at if message else None
+
+    @property
+    def closed_because(self) -> str | None:
+        """Why it closed: withdrawn, decided by the office, or settled with its bill."""
+        return self.outcome
 
 
 class DisputeMessage(db.Model):

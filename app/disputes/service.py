@@ -1,5 +1,8 @@
 """Use cases for disputes (R13): open, write, escalate to the office, answer, decide, withdraw.
 
+A bill's dispute is one of these, whichever party opens it and whether through here or the
+bill's own endpoints (/bills/{id}/dispute): while it is open the bill is `disputed`.
+
 A dispute concerns one record the two libraries are party to (a bill, a block, a suspension or
 a notice) and is loaded only through a query scoped to the caller's library: another's is not
 found. Escalations, the office's answers and its decisions are copied to the office's feed.
@@ -9,6 +12,7 @@ from sqlalchemy import func, or_, select, update
 
 from app.auth import Caller
 from app.bills.models import Bill
+from app.bills.service import mark_disputed, reopen_after_dispute
 from app.blocks.models import Block
 from app.disputes import rules
 from app.disputes.models import DisputeMessage, LibraryDispute
@@ -43,6 +47,13 @@ def _subject_parties(subject_type: str, subject_id: str, library_id: int) -> tup
     return row[0], row[1]
 
 
+def _lock_bill(subject_type: str, subject_id: str) -> None:
+    """A dispute about a bill takes the bill's row first, as the bills' use cases do (bill,
+    then event counters), so a payment racing a dispute on PostgreSQL cannot deadlock."""
+    if subject_type == "bill":
+        db.session.execute(select(Bill.id).where(Bill.id == subject_id).with_for_update())
+
+
 def _events(dispute: LibraryDispute, type_: str, *, office: bool) -> None:
     """The event of a change, for both parties (and, when asked, the office)."""
     record([dispute.opened_by_library_id, dispute.other_library_id], type_,
@@ -67,9 +78,14 @@ def open_dispute(library_id: int, data: dict, before_commit=None) -> LibraryDisp
                       other_library_id=other, status="open")
     dispute.messages.append(DisputeMessage(id=new_id("dim"), author_library_id=library_id,
                                            kind="opening", body=data["summary"]))
+    _lock_bill(dispute.subject_type, dispute.subject_id)
     db.session.add(dispute)
     db.session.flush()
     _events(dispute, "dispute.opened", office=False)
+    if dispute.subject_type == "bill":
+        # Either party disputes a bill: an open bill is `disputed` until this one closes,
+        # exactly as when the home library disputes it through /bills (R13).
+        mark_disputed(dispute.subject_id, dispute.id)
     if before_commit is not None:
         before_commit(dispute)
     db.session.commit()
@@ -117,6 +133,7 @@ def act(caller: Caller, dispute_id: str, action: str, body: str) -> LibraryDispu
     """Write in a dispute: a message, an escalation, the office's answer or decision, or a
     withdrawal; each is a written message, and each moves the dispute as the rules say."""
     dispute = party_dispute(caller, dispute_id)
+    _lock_bill(dispute.subject_type, dispute.subject_id)
     if not rules.may_act(action, is_office=caller.is_admin,
                          is_opener=dispute.opened_by_library_id == caller.library_id):
         who = {"office": "the federation office", "opener": "the library that opened it",
@@ -158,6 +175,8 @@ def act(caller: Caller, dispute_id: str, action: str, body: str) -> LibraryDispu
     db.session.add(DisputeMessage(id=new_id("dim"), dispute_id=dispute.id,
                                   author_library_id=caller.library_id, kind=_KINDS[action],
                                   body=body))
+    if target == "closed" and dispute.subject_type == "bill":
+        reopen_after_dispute(dispute.subject_id, withdrawn=action == "withdraw")
     db.session.commit()
     db.session.expire(dispute)
     return party_dispute(caller, dispute_id)

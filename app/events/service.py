@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from app.audit.service import append_event
 from app.errors import InvalidCursorError
 from app.events.models import OFFICE_FEED, Event, EventCounter
 from app.events.types import is_known
@@ -39,7 +40,7 @@ def _next_seq(feed: int) -> int:
 def record(library_ids: Iterable[int], type_: str, data: dict, *,
            office: bool = False) -> None:
     """Write one event per concerned library (and, with `office`, one for the federation
-    office) in the current transaction; the caller commits.
+    office) in the current transaction, and the change's audit entry; the caller commits.
 
     Counters are taken in feed order (the office's, 0, first), so two transactions that concern
     the same feeds cannot deadlock.
@@ -47,6 +48,10 @@ def record(library_ids: Iterable[int], type_: str, data: dict, *,
     if not is_known(type_):
         # A programming error, not a caller's: every type is listed in app/events/types.py.
         raise ValueError(f"Unregistered event type {type_!r}: add it to app/events/types.py.")
+    library_ids = list(library_ids)
+    # The audit entry first: its head row is the first lock every recording transaction
+    # takes, before the feeds' counters, so the two orders never cross (no deadlock).
+    append_event(library_ids, type_, data)
     now = utcnow()
     feeds = set(library_ids) | ({OFFICE_FEED} if office else set())
     for feed in sorted(feeds):

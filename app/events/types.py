@@ -45,6 +45,12 @@ EVENT_TYPES: dict[str, str] = {
     "dispute.office_answered": "The federation office answered both parties to a dispute.",
     "dispute.decided": "The federation office closed a dispute with its decision.",
     "dispute.withdrawn": "The library that opened a dispute withdrew it.",
+    # Assistance requests (R7, Plan V.1.b.iii-iv); never the patron details passed (R16).
+    "assistance.requested": "A lending library asked a home library for help retrieving "
+                            "material or collecting a bill.",
+    "assistance.answered": "The home library answered an assistance request.",
+    "assistance.response_overdue": "An assistance request is unanswered past its due date.",
+    "assistance.closed": "The requesting library closed or withdrew an assistance request.",
 }
 
 

@@ -3,6 +3,7 @@
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from app.audit.service import append
 from app.auth import Caller, issue_key
 from app.errors import ConflictError, ForbiddenError, NotFoundError, RuleError
 from app.extensions import db
@@ -167,9 +168,13 @@ def _check_participation(library: Library, requested: bool | None) -> None:
         library.reciprocal_borrowing = False
 
 
-def _commit_or_conflict(detail: str, code: str) -> None:
-    """Commit; a unique constraint lost to a concurrent request becomes a 409."""
+def _commit_or_conflict(detail: str, code: str, audit=None) -> None:
+    """Commit (after `audit`, which writes the change's audit entry once the row has its id);
+    a unique constraint lost to a concurrent request becomes a 409."""
     try:
+        if audit is not None:
+            db.session.flush()
+            audit()
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -189,8 +194,16 @@ def admit_library(data: dict) -> Library:
     # meanwhile by a concurrent admit fails there, outside _commit_or_conflict, as a 500.
     _set_prefixes(library, data.get("card_prefixes", []), None)
     db.session.add(library)
-    _commit_or_conflict("That library code or card prefix was just taken.", "library_exists")
+    _commit_or_conflict("That library code or card prefix was just taken.", "library_exists",
+                        lambda: _audit_library(library, "admitted"))
     return library
+
+
+def _audit_library(library: Library, action: str, fields=()) -> None:
+    """The audit entry of a change to a library's record: which fields, not their values."""
+    append("library", library.code, action,
+           new_state="active" if library.active else "inactive", parties=[library.id],
+           detail={"fields": sorted(fields)} if fields else None)
 
 
 def update_library(code: str, data: dict, caller: Caller) -> Library:
@@ -212,7 +225,8 @@ def update_library(code: str, data: dict, caller: Caller) -> Library:
         _set_prefixes(library, data["card_prefixes"], caller)
         # Prefixes live in their own table: the row's onupdate would not see this change.
         library.updated_at = utcnow()
-    _commit_or_conflict("That card prefix was just taken by another library.", "prefix_taken")
+    _commit_or_conflict("That card prefix was just taken by another library.", "prefix_taken",
+                        lambda: _audit_library(library, "updated", data))
     return library
 
 
@@ -221,6 +235,8 @@ def issue_library_key(code: str, label: str | None,
     """Issue a key for a member library (the federation office, or its own administrator)."""
     library = member_by_code(code)
     record, key = issue_key(library, label, scope)
+    append("key", record.id, "issued", new_state="active", parties=[library.id],
+           detail={"library": library.code, "scope": scope})
     db.session.commit()
     return record, key
 
@@ -228,6 +244,7 @@ def issue_library_key(code: str, label: str | None,
 def issue_admin_key(label: str | None) -> tuple[ApiKey, str]:
     """Issue a key for the federation office."""
     record, key = issue_key(None, label)
+    append("key", record.id, "issued", new_state="active", detail={"office": True})
     db.session.commit()
     return record, key
 
@@ -248,4 +265,6 @@ def revoke_key(code: str, key_id: str) -> None:
         raise NotFoundError(f"{code} has no key {key_id}.", code="key_not_found")
     if record.revoked_at is None:
         record.revoked_at = utcnow()
+        append("key", record.id, "revoked", new_state="revoked", parties=[library.id],
+               detail={"library": code})
     db.session.commit()

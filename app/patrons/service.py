@@ -15,6 +15,7 @@ from sqlalchemy import LargeBinary, any_, bindparam, delete, insert, select, upd
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 
+from app.audit.service import append
 from app.bills.models import OPEN_STATES as OPEN_BILL_STATES
 from app.bills.models import Bill
 from app.blocks.models import Block
@@ -263,6 +264,10 @@ def upsert_patron(library_id: int, data: dict, key: bytes) -> tuple[Patron, bool
             if error["code"] == "reasons_without_block":
                 raise _reasons_without_block()
             raise ConflictError(error["detail"], code=error["code"])
+        outcome, patron_id = outcomes[row[1]]
+        if outcome != "unchanged":
+            # R16: the patron's id only, never the card, its hash or the surname.
+            append("patron", patron_id, outcome, new_state="registered", parties=[library_id])
         try:
             db.session.commit()
             break
@@ -321,6 +326,9 @@ def update_patron(library_id: int, patron_id: str, data: dict, key: bytes) -> Pa
         raise _reasons_without_block()
     for name, value in values.items():
         setattr(patron, name, value)
+    append("patron", patron.id, "updated", parties=[library_id],
+           detail={"fields": sorted(name for name in data if name not in ("card_number",
+                                                                           "surname"))})
     return commit_and_refresh(patron)
 
 
@@ -345,6 +353,7 @@ def delete_patron(library_id: int, patron_id: str) -> None:
             f"{', '.join(held)}.", code="patron_has_records",
             block_ids=[row.id for row in blocks], bill_ids=list(bills))
     db.session.execute(delete(ReplacedCard).where(ReplacedCard.patron_id == patron.id))
+    append("patron", patron.id, "deleted", new_state="deleted", parties=[library_id])
     db.session.delete(patron)
     db.session.commit()
 
@@ -381,6 +390,7 @@ def replace_card(library_id: int, patron_id: str, new_card_number: str, key: byt
                                 patron_id=patron.id))
     patron.card_hmac = digest
     patron.card_last4 = last4(card)
+    append("patron", patron.id, "card_replaced", parties=[library_id])
     try:
         db.session.commit()
     except IntegrityError:
@@ -405,6 +415,11 @@ def _commit_batch(library_id: int, rows: list) -> ImportSummary:
     """One attempt at a batch: upsert and commit."""
     part = ImportSummary()
     _upsert_rows(library_id, rows, part)
+    # One entry per committed batch: counts, never a patron's data (R16).
+    if part.created or part.updated:
+        append("roster", str(library_id), "imported", parties=[library_id],
+               detail={"created": part.created, "updated": part.updated,
+                       "unchanged": part.unchanged, "rejected": part.rejected})
     db.session.commit()
     return part
 

@@ -123,7 +123,8 @@ def table_counts(count_rows):
 
     def counts() -> dict[str, int]:
         return {table: count_rows(table) for table in (
-            "bills", "bill_items", "payments", "bill_disputes", "bill_resolutions", "events",
+            "bills", "bill_items", "payments", "disputes", "dispute_messages", "bill_resolutions",
+            "events",
             "idempotency_keys")}
 
     return counts

@@ -241,5 +241,22 @@ def test_the_demo_has_notices_a_suspension_and_a_dispute(loaded):
     assert [s["suspended_library"] for s in listed["items"]] == [NAPERVILLE]
     office = {"Authorization": f"Bearer {env['DEMO_ADMIN_KEY']}"}
     disputes = client.get("/api/v1/disputes", headers=office).get_json()["items"]
-    assert [(d["subject_type"], d["status"], d["opened_by"]) for d in disputes] == [
-        ("suspension", "escalated", NAPERVILLE)]
+    # Aurora's dispute of its demo bill is a dispute like the others (R13), still open.
+    assert sorted((d["subject_type"], d["status"], d["opened_by"]) for d in disputes) == [
+        ("bill", "open", AURORA), ("suspension", "escalated", NAPERVILLE)]
+
+
+def test_the_demo_has_an_answered_assistance_request(loaded):
+    """R7: Naperville asked Aurora to help collect its open bill; Aurora contacted the patron
+    itself. Loading again adds nothing."""
+    from app.demo.service import HOME as AURORA
+    from app.demo.service import LENDER as NAPERVILLE
+
+    app, _, env, lines = loaded
+    assert "Assistance: the demo request is already there." in lines
+    client = app.test_client()
+    lender = {"Authorization": f"Bearer {env['DEMO_LENDER_KEY']}"}
+    items = client.get("/api/v1/assistance", headers=lender).get_json()["items"]
+    assert [(a["requester"], a["home_library"], a["kind"], a["status"], a["response"])
+            for a in items] == [(NAPERVILLE, AURORA, "collect_bill", "answered",
+                                 "contacted_patron")]

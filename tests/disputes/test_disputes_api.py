@@ -68,14 +68,21 @@ def test_a_dispute_is_written_out_escalated_answered_and_decided(between):
 
 
 def test_either_party_to_a_bill_may_dispute_it(between):
-    """Today's bill dispute (the home library's) keeps working; the issuer may open one too."""
+    """Today's bill dispute (the home library's) keeps working and is the general dispute of
+    the bill: the issuer finds it open (409 naming it) and writes in it; once it is withdrawn
+    the issuer may open one itself."""
     bill = a_bill(between)
-    assert between.call("POST", f"/bills/{bill}/dispute", "HOME",
-                        json={"reason": "Returned in the drop box."}).status_code == 200
+    disputed = between.call("POST", f"/bills/{bill}/dispute", "HOME",
+                            json={"reason": "Returned in the drop box."})
+    assert disputed.status_code == 200
+    home_dispute = disputed.get_json()["disputes"][0]["id"]
+    again = open_dispute(between, "LEND", "bill", bill, "Payment is 60 days late.")
+    assert assert_problem(again, 409, "dispute_exists")["existing_dispute_id"] == home_dispute
+    assert write(between, "LEND", home_dispute, "messages").status_code == 200
+    assert between.call("POST", f"/bills/{bill}/dispute/withdraw", "HOME").status_code == 200
     by_issuer = open_dispute(between, "LEND", "bill", bill, "Payment is 60 days late.")
     assert by_issuer.status_code == 201, by_issuer.get_json()
-    again = open_dispute(between, "HOME", "bill", bill)
-    problem = assert_problem(again, 409, "dispute_exists")
+    problem = assert_problem(open_dispute(between, "HOME", "bill", bill), 409, "dispute_exists")
     assert problem["existing_dispute_id"] == by_issuer.get_json()["id"]
 
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from federation import Client, Dispute, Notice, ProblemError, Suspension
+from federation import AssistanceRequest, Client, Dispute, Notice, ProblemError, Suspension
 from tests.dates import today
 
 HOME, LEND, THIRD = "IL0911", "IL0912", "IL0913"
@@ -79,3 +79,34 @@ def test_a_dispute_escalated_to_the_office_through_the_sdk(clients):
         third.get_dispute(dispute.id)
     assert caught.value.status == 404
     assert "dispute.decided" in [e.type for e in office.events()]
+
+
+def test_an_assistance_request_through_the_sdk(clients):
+    """R7 through the SDK; R16: what the home library passes reaches the requester alone."""
+    home, lend, third, office = clients
+    bill = lend.issue_bill(CARD, HOME, today() - timedelta(days=10), [
+        {"title": "Atlas", "barcode": "1", "format": "book", "kind": "lost", "in_print": True,
+         "list_price_cents": 2500}])
+    asked = lend.request_assistance(HOME, "collect_bill", "Two letters went unanswered.",
+                                    bill_id=bill.id)
+    assert isinstance(asked, AssistanceRequest)
+    assert (asked.status, asked.response_due_on, asked.overdue) == (
+        "requested", today() + timedelta(days=14), False)
+    assert [a.id for a in home.assistance_requests(as_="home", status="requested")] == [
+        asked.id]
+    answered = home.answer_assistance(asked.id, "details_passed", note="Checked today.",
+                                      patron_details="Phone 217-555-0100")
+    assert (answered.status, answered.patron_details) == ("answered", None)
+    assert lend.get_assistance(asked.id).patron_details == "Phone 217-555-0100"
+    assert office.get_assistance(asked.id).patron_details is None
+    with pytest.raises(ProblemError) as caught:
+        third.get_assistance(asked.id)
+    assert (caught.value.status, caught.value.code) == (404, "assistance_not_found")
+    closed = lend.close_assistance(asked.id)
+    assert (closed.status, closed.closed_because) == ("closed", "completed")
+    # The audit trail through the SDK: the request's states in order; nothing for a third.
+    states = [(e["action"], e["new_state"]) for e in office.audit_entries(
+        record_type="assistance", record_id=asked.id)]
+    assert states == [("requested", "requested"), ("answered", "answered"),
+                      ("closed", "closed")]
+    assert list(third.audit_entries(record_id=asked.id)) == []
