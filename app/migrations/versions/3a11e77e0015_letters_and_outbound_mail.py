@@ -1,0 +1,73 @@
+"""Letters between libraries (their fixed HTML and rendered PDF) and the mail outbox
+
+Revision ID: 3a11e77e0015
+Revises: d15b07e0e003
+Create Date: 2026-12-02 14:50:40
+
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = '3a11e77e0015'
+down_revision = 'd15b07e0e003'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table('letters',
+    sa.Column('number', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('reference', sa.String(length=32), nullable=True),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('subject_type', sa.String(length=16), nullable=False),
+    sa.Column('subject_id', sa.String(length=32), nullable=False),
+    sa.Column('first_library_id', sa.Integer(), nullable=True),
+    sa.Column('second_library_id', sa.Integer(), nullable=True),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('html', sa.Text(), nullable=False),
+    sa.Column('pdf', sa.LargeBinary(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['first_library_id'], ['libraries.id'], name=op.f('fk_letters_first_library_id_libraries'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['second_library_id'], ['libraries.id'], name=op.f('fk_letters_second_library_id_libraries'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('number', name=op.f('pk_letters')),
+    sa.UniqueConstraint('reference', name=op.f('uq_letters_reference'))
+    )
+    with op.batch_alter_table('letters', schema=None) as batch_op:
+        batch_op.create_index('ix_letters_first_party', ['first_library_id', 'number'], unique=False)
+        batch_op.create_index('ix_letters_second_party', ['second_library_id', 'number'], unique=False)
+
+    op.create_table('outbound_mail',
+    sa.Column('number', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('to', sa.String(length=2000), nullable=False),
+    sa.Column('cc', sa.String(length=2000), nullable=True),
+    sa.Column('subject', sa.String(length=300), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('letter_number', sa.Integer(), nullable=True),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('last_error', sa.String(length=500), nullable=True),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['letter_number'], ['letters.number'], name=op.f('fk_outbound_mail_letter_number_letters'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('number', name=op.f('pk_outbound_mail')),
+    sa.UniqueConstraint('id', name=op.f('uq_outbound_mail_id'))
+    )
+    with op.batch_alter_table('outbound_mail', schema=None) as batch_op:
+        batch_op.create_index('ix_outbound_mail_due', ['status', 'next_attempt_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outbound_mail_letter_number'), ['letter_number'], unique=False)
+
+
+def downgrade():
+    with op.batch_alter_table('outbound_mail', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_outbound_mail_letter_number'))
+        batch_op.drop_index('ix_outbound_mail_due')
+
+    op.drop_table('outbound_mail')
+    with op.batch_alter_table('letters', schema=None) as batch_op:
+        batch_op.drop_index('ix_letters_second_party')
+        batch_op.drop_index('ix_letters_first_party')
+
+    op.drop_table('letters')
