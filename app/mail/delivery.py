@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime
 
 from sqlalchemy import func, select
 
@@ -118,7 +118,7 @@ def build_message(mail: OutboundMail, sender: str) -> EmailMessage:
     message["Subject"] = mail.subject
     message["Date"] = format_datetime(mail.created_at)
     # The same Message-ID on every attempt: a message sent twice shows once.
-    message["Message-ID"] = make_msgid(idstring=mail.id, domain="reciprocity.invalid")
+    message["Message-ID"] = f"<{mail.id}@reciprocity.invalid>"
     if mail.letter is not None:
         message["X-Reciprocity-Letter"] = mail.letter.reference
     message.set_content(mail.body)
