@@ -181,6 +181,34 @@ class Notice:
 
 
 @dataclass(frozen=True)
+class Letter:
+    """A letter: the written record of a notice, suspension, escalation, office answer or
+    decision, or membership action; its PDF comes from `letter_pdf`."""
+
+    reference: str
+    kind: str
+    title: str
+    subject_type: str
+    subject_id: str
+    libraries: tuple
+    created_at: datetime
+    raw: dict = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class MembershipAction:
+    """The federation office took a library out of full membership or reinstated it."""
+
+    id: str
+    library: str
+    action: str  # removed | reinstated
+    reason: str
+    requirements: str | None
+    created_at: datetime
+    raw: dict = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
 class Suspension:
     """One library's suspension or restriction of service to another (R12)."""
 
@@ -653,6 +681,29 @@ class Client:
         """The federation office closes an escalated dispute with its decision."""
         return _build(Dispute, self._post(f"/disputes/{dispute_id}/decide",
                                           {"body": decision}))
+
+    # Letters and membership (Plan VIII.1, VIII.2.c) -----------------------------------------
+
+    def letters(self) -> Iterator[Letter]:
+        """Letters concerning your library, newest first (the office: all)."""
+        return (_build(Letter, item) for item in self._pages("/letters"))
+
+    def letter_pdf(self, reference: str) -> bytes:
+        """A letter's PDF, exactly as it was mailed."""
+        return self._request("GET", f"/letters/{reference}", retry=True).content
+
+    def act_on_membership(self, code: str, action: str, reason: str, *,
+                          requirements: str | None = None) -> MembershipAction:
+        """The office: take a library out of full membership (`removed`) or reinstate it."""
+        body = {"action": action, "reason": reason,
+                **({"requirements": requirements} if requirements else {})}
+        return _build(MembershipAction, self._call(
+            "POST", f"/libraries/{code}/membership-actions", json=body, idempotent_create=True))
+
+    def membership_actions(self, code: str) -> list[MembershipAction]:
+        """A library's membership actions, newest first (the office, or the library itself)."""
+        return [_build(MembershipAction, item) for item in self._call(
+            "GET", f"/libraries/{code}/membership-actions", retry=True)]
 
     # The directory (R5): publishing needs your key, reading needs none -----------------------
 

@@ -45,6 +45,11 @@ EVENT_TYPES: dict[str, str] = {
     "dispute.office_answered": "The federation office answered both parties to a dispute.",
     "dispute.decided": "The federation office closed a dispute with its decision.",
     "dispute.withdrawn": "The library that opened a dispute withdrew it.",
+    # Membership (R1, Plan VIII.2.c).
+    "membership.removed": "The federation office took a library out of full membership: it "
+                          "takes no part in reciprocal borrowing until reinstated.",
+    "membership.reinstated": "The federation office reinstated a library to the membership it "
+                             "had.",
 }
 
 

@@ -10,6 +10,8 @@ LETTER_EVENTS: dict[str, str] = {
     "dispute.escalated": "Request for the federation office's help",
     "dispute.office_answered": "The federation office's answer",
     "dispute.decided": "The federation office's decision",
+    "membership.removed": "Notice of removal from full membership",
+    "membership.reinstated": "Notice of reinstatement to membership",
 }
 
 # How long the mail worker waits after each failed attempt, in seconds; past the last step it

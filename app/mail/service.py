@@ -18,7 +18,7 @@ from app.disputes.models import DisputeMessage, LibraryDispute
 from app.errors import NotFoundError
 from app.extensions import db
 from app.ids import new_id
-from app.libraries.models import Library
+from app.libraries.models import Library, MembershipAction
 from app.mail import rules
 from app.mail.models import Letter, OutboundMail
 from app.notices.models import Notice
@@ -64,7 +64,8 @@ class Draft:
     writer: Library | None  # None: the federation office writes
     reader: Library | None  # None: written to the federation office
     addressees: list[Library]  # whose staff receive it (the office always gets a copy)
-    parties: tuple[Library, Library] | None = None  # the two libraries it concerns
+    # The two libraries it concerns (None in one place: the office and one library).
+    parties: tuple[Library | None, Library | None] | None = None
     sections: list[tuple[str, str]] = field(default_factory=list)
     to_do: str = ""  # what the reader must do, and by when
 
@@ -167,10 +168,33 @@ def _dispute(type_: str, data: dict) -> Draft:
                  to_do=to_do)
 
 
+def _membership(type_: str, data: dict) -> Draft:
+    action = _fresh(MembershipAction, data["membership_action_id"])
+    library = action.library
+    if action.action == "removed":
+        what = (f"{library.name} is taken out of full membership of the federation and is "
+                f"now an associate member. Until it is reinstated it takes no part in "
+                f"reciprocal borrowing (R1): other libraries' verifications of its patrons' "
+                f"cards answer that the home library does not take part, and it can neither "
+                f"verify cards nor bill or ask for blocks through the federation.")
+        to_do = action.requirements or "Contact the federation office about reinstatement."
+    else:
+        what = (f"{library.name} is reinstated to {library.membership} membership of the "
+                f"federation" + (" and takes part in reciprocal borrowing again: its cards "
+                                 "are honored and it may verify and bill as before."
+                                 if library.reciprocal_borrowing else "."))
+        to_do = action.requirements or "Nothing further."
+    return Draft(title=rules.LETTER_EVENTS[type_], subject_type="membership",
+                 subject_id=action.id, writer=None, reader=library, addressees=[library],
+                 parties=(None, library),
+                 sections=[("Action", what), ("Reason", action.reason)], to_do=to_do)
+
+
 DRAFTS = {"notice.sent": _notice, "suspension.imposed": _suspension,
           "suspension.renewed": _suspension, "suspension.lifted": _suspension,
           "dispute.escalated": _dispute, "dispute.office_answered": _dispute,
-          "dispute.decided": _dispute}
+          "dispute.decided": _dispute, "membership.removed": _membership,
+          "membership.reinstated": _membership}
 
 
 def _party(library: Library | None) -> dict:
@@ -191,7 +215,8 @@ def _queue(session, type_: str, draft: Draft) -> None:
     today = today_in(config["TIMEZONE"])
     first, second = draft.parties or (draft.writer, draft.reader)
     letter = Letter(kind=type_, subject_type=draft.subject_type, subject_id=draft.subject_id,
-                    first_library_id=first.id, second_library_id=second.id,
+                    first_library_id=first.id if first else None,
+                    second_library_id=second.id if second else None,
                     title=draft.title, html="")
     session.add(letter)
     session.flush()  # the running number

@@ -1,4 +1,5 @@
-"""Letters between libraries (their fixed HTML and rendered PDF) and the mail outbox
+"""Letters between libraries (their fixed HTML and rendered PDF), the mail outbox, and the
+federation office's membership actions (Plan VIII.2.c)
 
 Revision ID: 3a11e77e0015
 Revises: d15b07e0e003
@@ -59,8 +60,28 @@ def upgrade():
         batch_op.create_index('ix_outbound_mail_due', ['status', 'next_attempt_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbound_mail_letter_number'), ['letter_number'], unique=False)
 
+    op.create_table('membership_actions',
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('library_id', sa.Integer(), nullable=False),
+    sa.Column('action', sa.String(length=16), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('requirements', sa.Text(), nullable=True),
+    sa.Column('membership_before', sa.String(length=16), nullable=False),
+    sa.Column('reciprocal_borrowing_before', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['library_id'], ['libraries.id'], name=op.f('fk_membership_actions_library_id_libraries'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_membership_actions'))
+    )
+    with op.batch_alter_table('membership_actions', schema=None) as batch_op:
+        batch_op.create_index('ix_membership_actions_library_created', ['library_id', 'created_at'], unique=False)
+
 
 def downgrade():
+    with op.batch_alter_table('membership_actions', schema=None) as batch_op:
+        batch_op.drop_index('ix_membership_actions_library_created')
+
+    op.drop_table('membership_actions')
+
     with op.batch_alter_table('outbound_mail', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbound_mail_letter_number'))
         batch_op.drop_index('ix_outbound_mail_due')
