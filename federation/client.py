@@ -692,6 +692,14 @@ class Client:
         """A letter's PDF, exactly as it was mailed."""
         return self._request("GET", f"/letters/{reference}", retry=True).content
 
+    def mail_settings(self, code: str) -> dict:
+        """Which kinds of email reach a library's contact address: kind -> {enabled, ...}."""
+        return self._call("GET", f"/libraries/{code}/mail-settings", retry=True)
+
+    def change_mail_settings(self, code: str, **kinds: bool) -> dict:
+        """Turn kinds of email on or off for your library (block_request=True, bill=False)."""
+        return self._call("PATCH", f"/libraries/{code}/mail-settings", json=kinds, retry=True)
+
     def act_on_membership(self, code: str, action: str, reason: str, *,
                           requirements: str | None = None) -> MembershipAction:
         """The office: take a library out of full membership (`removed`) or reinstate it."""

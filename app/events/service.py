@@ -56,7 +56,7 @@ def record(library_ids: Iterable[int], type_: str, data: dict, *,
     # What is done in writing (letters, email) is queued in this same transaction.
     from app.mail.service import note
 
-    note(type_, data)
+    note(type_, data, list(library_ids))
 
 
 def last_seq(feed: int) -> int:

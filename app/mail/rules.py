@@ -40,3 +40,43 @@ def addresses(*groups) -> list[str]:
                     [s.lower() for s in seen]:
                 seen.append(address.strip())
     return seen
+
+
+# What needs another library's staff to act, by kind: (what it is, on by default). Each
+# library chooses which kinds reach its contact address by email (R16: never patron data).
+MAIL_KINDS: dict[str, tuple[str, bool]] = {
+    "block_request": ("A lending library asks you to block one of your patrons (R8).", True),
+    "assistance_request": ("A lending library asks your help to retrieve material or collect "
+                           "a bill (R7).", False),
+    "notice": ("Another library sends you a notice of non-compliance (a letter).", True),
+    "suspension": ("Another library suspends, renews or lifts a suspension of service to your "
+                   "patrons (a letter).", True),
+    "dispute_message": ("The other library writes in a dispute you are party to (R13).", False),
+    "bill": ("A lending library bills you for a patron's items (R6).", False),
+}
+
+# Kinds whose email carries a letter the Plan requires in writing (VIII.1.b, VIII.1.d): they
+# cannot be turned off.
+LETTER_KINDS = frozenset({"notice", "suspension"})
+
+# Which event makes which kind of email: a new kind of email is one line here (and its words
+# in app/mail/service.py, or the plain words every event gets).
+EVENT_KINDS: dict[str, str] = {
+    "block.requested": "block_request",
+    "assistance.requested": "assistance_request",
+    "assistance.response_overdue": "assistance_request",
+    "notice.sent": "notice",
+    "suspension.imposed": "suspension",
+    "suspension.renewed": "suspension",
+    "suspension.lifted": "suspension",
+    "dispute.message_posted": "dispute_message",
+    "bill.issued": "bill",
+}
+
+
+def wanted(kind: str, chosen: dict[str, bool]) -> bool:
+    """Whether a library gets this kind of email: letters always, else its choice or the
+    default."""
+    if kind in LETTER_KINDS:
+        return True
+    return chosen.get(kind, MAIL_KINDS[kind][1])

@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, fields
 
+from app.mail.rules import MAIL_KINDS
 from app.pagination import PageQuerySchema, PageSchema
 from app.timestamps import isoformat_utc
 
@@ -35,3 +36,24 @@ class LetterPageSchema(PageSchema):
     """A page of letters."""
 
     items = fields.List(fields.Nested(LetterSchema))
+
+
+class MailKindSchema(Schema):
+    """One kind of email and whether the library takes it."""
+
+    enabled = fields.Boolean()
+    default = fields.Boolean(metadata={"description": "On or off unless the library chose."})
+    letter = fields.Boolean(metadata={"description": "A letter the Plan requires in writing: "
+                                                     "always mailed."})
+    description = fields.String()
+
+
+# One field per kind (app/mail/rules.py MAIL_KINDS): a new kind appears here by itself.
+MailSettingsSchema = Schema.from_dict(
+    {kind: fields.Nested(MailKindSchema, metadata={"description": description})
+     for kind, (description, _) in MAIL_KINDS.items()}, name="MailSettingsSchema")
+MailSettingsChangeSchema = Schema.from_dict(
+    {kind: fields.Boolean(metadata={"description": f"{description} Default: "
+                                                   f"{'on' if default else 'off'}."})
+     for kind, (description, default) in MAIL_KINDS.items()},
+    name="MailSettingsChangeSchema")

@@ -14,13 +14,15 @@ from sqlalchemy import event, or_, select
 from sqlalchemy.orm import Session
 
 from app.auth import Caller
+from app.bills.models import Bill
+from app.blocks.models import Block
 from app.disputes.models import DisputeMessage, LibraryDispute
-from app.errors import NotFoundError
+from app.errors import NotFoundError, RuleError
 from app.extensions import db
 from app.ids import new_id
 from app.libraries.models import Library, MembershipAction
 from app.mail import rules
-from app.mail.models import Letter, OutboundMail
+from app.mail.models import Letter, MailSetting, OutboundMail
 from app.notices.models import Notice
 from app.pagination import paginate
 from app.suspensions.models import Suspension
@@ -29,10 +31,14 @@ from app.timestamps import today_in
 _PENDING = "reciprocity.mail_pending"
 
 
-def note(type_: str, data: dict) -> None:
-    """Remember an event of the current transaction that is to be written."""
-    if type_ in rules.LETTER_EVENTS:
-        db.session.info.setdefault(_PENDING, []).append((type_, dict(data)))
+def note(type_: str, data: dict, library_ids: list[int]) -> None:
+    """Remember an event of the current transaction that is written or mailed.
+
+    `library_ids` are the event's libraries as `record` got them: the one acting first, the
+    one that must act second (every capability records them in that order).
+    """
+    if type_ in rules.LETTER_EVENTS or type_ in rules.EVENT_KINDS:
+        db.session.info.setdefault(_PENDING, []).append((type_, dict(data), library_ids))
 
 
 @event.listens_for(Session, "before_commit")
@@ -42,10 +48,11 @@ def _write_letters(session):
     if not pending or not has_app_context():
         return
     session.flush()
-    for type_, data in pending:
-        draft = DRAFTS[type_](type_, data)
-        if draft is not None:
-            _queue(session, type_, draft)
+    for type_, data, library_ids in pending:
+        if type_ in rules.LETTER_EVENTS:
+            _queue(session, type_, DRAFTS[type_](type_, data))
+        else:
+            _alert(session, type_, data, library_ids)
 
 
 @event.listens_for(Session, "after_rollback")
@@ -231,7 +238,8 @@ def _queue(session, type_: str, draft: Draft) -> None:
         copies=[_party(library) for library in draft.addressees
                 if draft.reader is None or library.id != draft.reader.id],
         sections=draft.sections, to_do=draft.to_do)
-    to = rules.addresses([library.contact_email for library in draft.addressees])
+    to = rules.addresses([library.contact_email for library in draft.addressees
+                          if _wants(library.id, rules.EVENT_KINDS.get(type_))])
     cc = rules.addresses([config["OFFICE_EMAIL"] or ""])
     if not to:  # nobody's address on file: the office's copy is the letter's only delivery
         to, cc = cc, []
@@ -249,6 +257,103 @@ def _queue(session, type_: str, draft: Draft) -> None:
                              cc=", ".join(cc) or None,
                              subject=f"[{letter.reference}] {draft.title}: {writer}",
                              body=body, letter=letter))
+
+
+def _wants(library_id: int, kind: str | None) -> bool:
+    """Whether a library takes this kind of email (a kind-less letter: always)."""
+    if kind is None:
+        return True
+    chosen = db.session.execute(select(MailSetting.enabled).where(
+        MailSetting.library_id == library_id, MailSetting.kind == kind)).scalar_one_or_none()
+    return rules.wanted(kind, {} if chosen is None else {kind: chosen})
+
+
+def _money(cents: int) -> str:
+    """Dollars as a bill writes them."""
+    return f"${cents // 100:,}.{cents % 100:02d}"
+
+
+def _alert_words(type_: str, data: dict, actor: Library, reader: Library) -> tuple[str, str]:
+    """The subject and body of an email asking `reader` to act; never patron data (R16)."""
+    timezone = current_app.config["TIMEZONE"]
+    if type_ == "block.requested":
+        block = _fresh(Block, data["block_id"])
+        return (f"Block request from {actor.name}: answer by {_long_date(block.response_due_on)}",
+                f"{actor.name} ({actor.code}) asks you to block one of your patrons for unpaid "
+                f"bills (R8), block request {block.id}.\n\nWhat to do: honor or refuse it in "
+                f"Reciprocity by {_long_date(block.response_due_on)}. Refusing makes your "
+                f"library liable for the bills (R8). The patron's details are in the request, "
+                f"not in this email.")
+    if type_ == "bill.issued":
+        bill = _fresh(Bill, data["bill_id"])
+        return (f"Bill from {actor.name}: {_money(bill.amount_due_cents)}",
+                f"{actor.name} ({actor.code}) billed your library {_money(bill.amount_due_cents)} "
+                f"for items one of your patrons borrowed there (bill {bill.id}, sent "
+                f"{_long_date(bill.sent_on)}).\n\nWhat to do: help collect it, record a payment "
+                f"or dispute it in Reciprocity by {_long_date(bill.deadline)}.")
+    if type_ == "dispute.message_posted":
+        dispute = _fresh(LibraryDispute, data["dispute_id"])
+        return (f"{actor.name} wrote in dispute {dispute.id}",
+                f"{actor.name} ({actor.code}) wrote in the dispute {dispute.id} about "
+                f"{dispute.subject_type} {dispute.subject_id}.\n\nWhat to do: read it and "
+                f"answer in Reciprocity; either library may ask the federation office for help "
+                f"(R13).")
+    # Any other kind (an assistance request, say): the event's plain words and its ids.
+    from app.events.types import EVENT_TYPES
+
+    ids = ", ".join(f"{key} {value}" for key, value in sorted(data.items())
+                    if key.endswith("_id"))
+    return (f"{EVENT_TYPES[type_].rstrip('.')} ({actor.name})",
+            f"{EVENT_TYPES[type_]} From {actor.name} ({actor.code}), "
+            f"{_long_date(today_in(timezone))}{': ' + ids if ids else ''}.\n\nWhat to do: "
+            f"open it in Reciprocity and answer it there.")
+
+
+def _alert(session, type_: str, data: dict, library_ids: list[int]) -> None:
+    """Queue the email telling the library that must act, when it takes this kind."""
+    if len(library_ids) < 2:
+        return
+    actor, reader = (db.session.get(Library, library_id) for library_id in library_ids[:2])
+    if type_ == "dispute.message_posted":
+        # Either party writes: the reader is the one that did not write the last message.
+        author = db.session.execute(
+            select(DisputeMessage.author_library_id)
+            .where(DisputeMessage.dispute_id == data["dispute_id"])
+            .order_by(DisputeMessage.number.desc()).limit(1)).scalar()
+        if author == reader.id:
+            actor, reader = reader, actor
+    if not reader.contact_email or not _wants(reader.id, rules.EVENT_KINDS[type_]):
+        return
+    subject, body = _alert_words(type_, data, actor, reader)
+    session.add(OutboundMail(id=new_id("mail"), kind=type_, to=reader.contact_email,
+                             subject=subject[:300], body=body))
+
+
+def mail_settings(library_id: int) -> dict:
+    """A library's choice for every kind of email (its own where set, else the default)."""
+    chosen = dict(db.session.execute(select(MailSetting.kind, MailSetting.enabled).where(
+        MailSetting.library_id == library_id)).all())
+    return {kind: {"enabled": rules.wanted(kind, chosen), "default": default,
+                   "letter": kind in rules.LETTER_KINDS, "description": description}
+            for kind, (description, default) in rules.MAIL_KINDS.items()}
+
+
+def change_mail_settings(library_id: int, changes: dict[str, bool]) -> dict:
+    """Turn kinds of email on or off for a library; letters cannot be turned off (Plan VIII.1)."""
+    refused = sorted(kind for kind, on in changes.items()
+                     if kind in rules.LETTER_KINDS and not on)
+    if refused:
+        raise RuleError("Notices and suspensions are letters the Plan requires in writing "
+                        "(VIII.1.b, VIII.1.d): they are always mailed.", code="letter_required",
+                        errors=dict.fromkeys(refused, "Always mailed: a required letter."))
+    for kind, on in changes.items():
+        setting = db.session.get(MailSetting, (library_id, kind))
+        if setting is None:
+            db.session.add(MailSetting(library_id=library_id, kind=kind, enabled=on))
+        else:
+            setting.enabled = on
+    db.session.commit()
+    return mail_settings(library_id)
 
 
 def letters_query(caller: Caller):

@@ -1,5 +1,5 @@
-"""Letters between libraries (their fixed HTML and rendered PDF), the mail outbox, and the
-federation office's membership actions (Plan VIII.2.c)
+"""Letters between libraries (their fixed HTML and rendered PDF), the mail outbox, each
+library's choice of emails, and the federation office's membership actions (Plan VIII.2.c)
 
 Revision ID: 3a11e77e0015
 Revises: d15b07e0e003
@@ -74,9 +74,18 @@ def upgrade():
     )
     with op.batch_alter_table('membership_actions', schema=None) as batch_op:
         batch_op.create_index('ix_membership_actions_library_created', ['library_id', 'created_at'], unique=False)
+    op.create_table('library_mail_settings',
+    sa.Column('library_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('enabled', sa.Boolean(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['library_id'], ['libraries.id'], name=op.f('fk_library_mail_settings_library_id_libraries'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('library_id', 'kind', name=op.f('pk_library_mail_settings'))
+    )
 
 
 def downgrade():
+    op.drop_table('library_mail_settings')
     with op.batch_alter_table('membership_actions', schema=None) as batch_op:
         batch_op.drop_index('ix_membership_actions_library_created')
 
