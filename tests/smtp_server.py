@@ -19,6 +19,7 @@ class Inbox:
     def __init__(self):
         """An empty inbox."""
         self.messages: list[tuple[list[str], EmailMessage]] = []
+        self.archive: list[EmailMessage] = []  # everything ever received, never cleared
         self.lock = threading.Lock()
         self.refuse_with: str | None = None  # an SMTP reply to give instead of accepting
 
@@ -29,6 +30,7 @@ class Inbox:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.lock:
             self.messages.append((list(envelope.rcpt_tos), message))
+            self.archive.append(message)
         return "250 OK"
 
     def clear(self) -> None:
