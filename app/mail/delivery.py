@@ -26,6 +26,9 @@ from app.mail.models import OutboundMail
 from app.mail.pdf import render_pdf
 from app.timestamps import utcnow
 
+# Kinds whose body holds a secret (a password link), blanked once sent.
+SECRET_KINDS = frozenset({"staff.password_reset"})
+
 
 @dataclass(frozen=True)
 class MailSettings:
@@ -183,6 +186,9 @@ def _attempt(mail: OutboundMail, settings: MailSettings, connection: SmtpConnect
     mail.status = "sent"
     mail.sent_at = utcnow()
     mail.last_error = None
+    if mail.kind in SECRET_KINDS:
+        # The one-time link is stored only as a hash elsewhere: once mailed, forget it here.
+        mail.body = "(a one-time password link: removed once sent)"
 
 
 def status(settings: MailSettings) -> dict:

@@ -356,6 +356,12 @@ def change_mail_settings(library_id: int, changes: dict[str, bool]) -> dict:
     return mail_settings(library_id)
 
 
+def queue_mail(*, kind: str, to: str, subject: str, body: str) -> None:
+    """Queue one email in the current transaction (the caller commits)."""
+    db.session.add(OutboundMail(id=new_id("mail"), kind=kind, to=to, subject=subject[:300],
+                                body=body))
+
+
 def letters_query(caller: Caller):
     """The letters the caller may read: those naming its library (the office: all)."""
     query = select(Letter).where(Letter.reference.is_not(None))
