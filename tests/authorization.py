@@ -301,6 +301,8 @@ ENTRIES = [
     Entry("POST", "/console/patrons/import", seen(302, 302, 302, 302, 302)),
     Entry("GET", "/console/policy", seen(302, 302, 302, 302, 302)),
     Entry("POST", "/console/policy", seen(302, 302, 302, 302, 302)),
+    Entry("GET", "/console/forgot-password", seen(200, 200, 200, 200, 200)),
+    Entry("POST", "/console/forgot-password", seen(400, 400, 400, 400, 400)),
     Entry("GET", "/console/sign-in", seen(200, 200, 200, 200, 200)),
     Entry("POST", "/console/sign-in", seen(400, 400, 400, 400, 400)),
     Entry("POST", "/console/sign-out", seen(302, 302, 302, 302, 302)),
