@@ -135,6 +135,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.events.routes import blp as events
     from app.health.routes import blp as health
     from app.libraries.routes import blp as libraries
+    from app.mail.routes import blp as letters
+    from app.mail.routes import settings_blp as mail_settings
     from app.ncip.routes import blp as ncip
     from app.notices.routes import blp as notices
     from app.patrons.routes import blp as patrons
@@ -150,7 +152,7 @@ def _register_blueprints(app: Flask) -> None:
                       blocks, events, policies, directory, directory_csv, webhooks, ncip,
                       sip_accounts, home_blp, peers_blp, peer_calls_blp, peer_directory_blp,
                       notices, suspensions, directory_suspensions, disputes,
-                      assistance, audit):
+                      assistance, audit, letters, mail_settings):
         api.register_blueprint(blueprint)
     app.register_blueprint(directory_pages)  # web pages for people, outside the API
 

@@ -278,7 +278,9 @@ def suspensions_record_ended():
               help="Seconds to wait when nothing is due (default WEBHOOK_POLL_INTERVAL).")
 @with_appcontext
 def deliver(once, interval):
-    """Push events to member libraries' webhook endpoints, signed, in order, at least once."""
+    """Push events to member libraries' webhook endpoints, signed, in order, at least once;
+    and send the mail outbox (letters, emails) through MAIL_SERVER, at least once."""
+    from app.mail.delivery import MailSettings, SmtpConnection, deliver_mail
     from app.webhooks.delivery import Sender, Settings, run
 
     stopping = []
@@ -292,9 +294,37 @@ def deliver(once, interval):
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     settings = Settings.from_config(current_app.config)
+    mail = MailSettings.from_config(current_app.config)
+    if not mail.server:
+        click.echo("MAIL_SERVER is not set: letters and emails stay queued in the outbox "
+                   "until it is (see `reciprocity mail status`).", err=True)
+    smtp = SmtpConnection(mail)
     poll = interval if interval is not None else float(current_app.config["WEBHOOK_POLL_INTERVAL"])
-    run(settings, Sender(settings), once=once, poll_interval=poll,
-        should_stop=lambda: bool(stopping), echo=lambda line: click.echo(line, err=True))
+    try:
+        run(settings, Sender(settings), once=once, poll_interval=poll,
+            should_stop=lambda: bool(stopping), echo=lambda line: click.echo(line, err=True),
+            also=(lambda: deliver_mail(mail, smtp, should_stop=lambda: bool(stopping)),))
+    finally:
+        smtp.close()
+
+
+@click.group("mail")
+def mail_group():
+    """Letters and email between libraries."""
+
+
+@mail_group.command("status")
+@with_appcontext
+def mail_status():
+    """How the mail outbox stands: queued, sent, failed, and whether a server is set."""
+    from app.mail.delivery import MailSettings, status
+
+    now = status(MailSettings.from_config(current_app.config))
+    if not now["server_configured"]:
+        click.echo("MAIL_SERVER is not set: nothing is sent; mail waits in the outbox.")
+    click.echo(f"queued: {now['queued']}  sent: {now['sent']}  failed: {now['failed']}")
+    if now["oldest_queued_at"] is not None:
+        click.echo(f"oldest queued since: {now['oldest_queued_at'].isoformat()}")
 
 
 @click.group("demo")
@@ -364,7 +394,7 @@ def register_commands(app: Flask) -> None:
     from app.sip2.cli import sip2
 
     for command in (admin_key, keys, patrons, blocks, assistance, audit, purge, suspensions,
-                    deliver, demo, sip2, peers, staff):
+                    deliver, demo, sip2, peers, staff, mail_group):
         app.cli.add_command(command)
 
 

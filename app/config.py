@@ -159,6 +159,27 @@ class Defaults:
     # (a private CA, or tests); None trusts the system's. Proxy variables are never used.
     WEBHOOK_CA_BUNDLE = None
 
+    # Letters and email (app/mail). The federation's letterhead, then the SMTP server the
+    # delivery worker (`reciprocity deliver`) sends through. Without MAIL_SERVER nothing is
+    # sent: letters and emails wait in the outbox (`reciprocity mail status` says how many)
+    # and go out once it is set. MAIL_USE_TLS: implicit TLS (SMTPS, usually port 465);
+    # MAIL_USE_STARTTLS: upgrade a plain connection (usually port 587). OFFICE_EMAIL gets a
+    # copy of every letter.
+    FEDERATION_NAME = "Reciprocity Library Federation"
+    FEDERATION_ADDRESS = ""  # one line per line of the letterhead, separated by "\n"
+    MAIL_SERVER = None
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USE_STARTTLS = False
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    MAIL_FROM = "reciprocity@localhost"
+    MAIL_TIMEOUT = 30  # seconds per SMTP conversation
+    MAIL_BATCH_SIZE = 20  # messages one worker claims at a time
+    # Seconds between attempts after each failure; past the last step it keeps that pace.
+    MAIL_RETRY_SCHEDULE = [30, 120, 600, 1800, 3600, 10800]
+    OFFICE_EMAIL = None
+
     # The staff console (app/console). Its address as people reach it, for the password links
     # `reciprocity staff create|reset-link` print; None: http://127.0.0.1:5000.
     CONSOLE_BASE_URL = None

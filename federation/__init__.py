@@ -20,6 +20,8 @@ from federation.client import (
     Event,
     HomeLibrary,
     ImportSummary,
+    Letter,
+    MembershipAction,
     Notice,
     Patron,
     Payment,
@@ -35,6 +37,6 @@ from federation.webhooks import Verifier, WebhookVerificationError
 __all__ = ["AssistanceRequest", "Bill", "Block", "Client", "Delivery", "DirectoryEntry",
            "Dispute", "Endpoint",
            "Event", "FederationError", "HomeCheckReceiver", "HomeLibrary", "HomePatron",
-           "ImportSummary", "Notice", "Patron", "Payment", "ProblemError", "PublishedPolicy",
-           "Resolution", "Suspension",
-           "TransportError", "Verification", "Verifier", "WebhookVerificationError"]
+           "ImportSummary", "Letter", "MembershipAction", "Notice", "Patron", "Payment",
+           "ProblemError", "PublishedPolicy", "Resolution", "Suspension", "TransportError",
+           "Verification", "Verifier", "WebhookVerificationError"]

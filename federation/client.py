@@ -181,6 +181,34 @@ class Notice:
 
 
 @dataclass(frozen=True)
+class Letter:
+    """A letter: the written record of a notice, suspension, escalation, office answer or
+    decision, or membership action; its PDF comes from `letter_pdf`."""
+
+    reference: str
+    kind: str
+    title: str
+    subject_type: str
+    subject_id: str
+    libraries: tuple
+    created_at: datetime
+    raw: dict = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class MembershipAction:
+    """The federation office took a library out of full membership or reinstated it."""
+
+    id: str
+    library: str
+    action: str  # removed | reinstated
+    reason: str
+    requirements: str | None
+    created_at: datetime
+    raw: dict = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
 class Suspension:
     """One library's suspension or restriction of service to another (R12)."""
 
@@ -731,6 +759,37 @@ class Client:
         """The hash-chained audit trail, oldest first: the office reads it all, a library the
         entries it acted in or is party to."""
         return self._pages("/audit", {"record_type": record_type, "record_id": record_id})
+
+    # Letters and membership (Plan VIII.1, VIII.2.c) -----------------------------------------
+
+    def letters(self) -> Iterator[Letter]:
+        """Letters concerning your library, newest first (the office: all)."""
+        return (_build(Letter, item) for item in self._pages("/letters"))
+
+    def letter_pdf(self, reference: str) -> bytes:
+        """A letter's PDF, exactly as it was mailed."""
+        return self._request("GET", f"/letters/{reference}", retry=True).content
+
+    def mail_settings(self, code: str) -> dict:
+        """Which kinds of email reach a library's contact address: kind -> {enabled, ...}."""
+        return self._call("GET", f"/libraries/{code}/mail-settings", retry=True)
+
+    def change_mail_settings(self, code: str, **kinds: bool) -> dict:
+        """Turn kinds of email on or off for your library (block_request=True, bill=False)."""
+        return self._call("PATCH", f"/libraries/{code}/mail-settings", json=kinds, retry=True)
+
+    def act_on_membership(self, code: str, action: str, reason: str, *,
+                          requirements: str | None = None) -> MembershipAction:
+        """The office: take a library out of full membership (`removed`) or reinstate it."""
+        body = {"action": action, "reason": reason,
+                **({"requirements": requirements} if requirements else {})}
+        return _build(MembershipAction, self._call(
+            "POST", f"/libraries/{code}/membership-actions", json=body, idempotent_create=True))
+
+    def membership_actions(self, code: str) -> list[MembershipAction]:
+        """A library's membership actions, newest first (the office, or the library itself)."""
+        return [_build(MembershipAction, item) for item in self._call(
+            "GET", f"/libraries/{code}/membership-actions", retry=True)]
 
     # The directory (R5): publishing needs your key, reading needs none -----------------------
 

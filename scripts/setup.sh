@@ -75,3 +75,12 @@ setup_venv() {
         touch "$stamp"
     fi
 }
+
+letter_libraries() {
+    # WeasyPrint, which renders letters to PDF, loads Debian's pango at run time; DejaVu is
+    # the letters' font.
+    if ! ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so.0" ||
+        [ ! -d /usr/share/fonts/truetype/dejavu ]; then
+        apt_install libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+    fi
+}

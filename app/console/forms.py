@@ -48,6 +48,13 @@ def cents(text: str | None) -> int | None:
     return int(value * 100)
 
 
+class ForgotPasswordForm(FlaskForm):
+    """Ask for a one-time password link by email."""
+
+    email = EmailField("Email address", validators=[DataRequired("Enter your email address."),
+                                                    Length(max=254)])
+
+
 class SignInForm(FlaskForm):
     """Sign in with an email address and a password."""
 

@@ -215,6 +215,22 @@ def sign_in():
     return render_template("console/sign_in.html", form=form, message=message), status
 
 
+@console.route("/forgot-password", methods=["GET", "POST"])
+def forgot_password():
+    """Ask for a one-time password link by email; the same answer whether or not the address
+    has an account."""
+    form = forms.ForgotPasswordForm()
+    if form.validate_on_submit():
+        base = (current_app.config.get("CONSOLE_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
+        service.request_password_reset(
+            form.email.data, lambda token: f"{base}/console/password/{token}")
+        return render_template("console/forgot_password.html", form=form, sent=True,
+                               hours=service.RESET_LINK_HOURS)
+    status = 400 if form.is_submitted() else 200
+    return render_template("console/forgot_password.html", form=form, sent=False,
+                           hours=service.RESET_LINK_HOURS), status
+
+
 @console.post("/sign-out")
 @login_required
 def sign_out():

@@ -33,6 +33,10 @@ def password_hasher() -> tuple[PasswordHasher, str]:
         _HASHERS[name] = (hasher, hasher.hash(secrets.token_hex(16)))
     return _HASHERS[name]
 RESET_LINK_HOURS = 24
+# A person asking for a password link by email gets at most one per account this often: the
+# form cannot be used to flood a colleague's mailbox (the store is the database, so every
+# host counts together).
+RESET_REQUEST_MINUTES = 5
 EMAIL_MAX = 254
 
 
@@ -200,6 +204,39 @@ def issue_reset_token(staff_id: str, *, commit: bool = True, now: datetime | Non
     if commit:
         db.session.commit()
     return token
+
+
+def request_password_reset(email: str, link_for, now: datetime | None = None) -> None:
+    """Email a one-time password link to the account with this address, if there is one.
+
+    The caller answers the same whether or not an account exists (nobody learns which
+    addresses have accounts), and at most one link per account goes out per
+    RESET_REQUEST_MINUTES. The email leaves through the mail outbox, in this transaction.
+    """
+    from app.mail.service import queue_mail
+
+    now = now or utcnow()
+    staff = db.session.execute(select(StaffAccount).where(
+        StaffAccount.email == normalize_email(email or ""),
+        StaffAccount.active.is_(True))).scalar_one_or_none()
+    if staff is None:
+        return
+    last = db.session.execute(select(StaffResetToken.created_at).where(
+        StaffResetToken.staff_id == staff.id).order_by(StaffResetToken.created_at.desc())
+        .limit(1)).scalar()
+    if last is not None and now - last < timedelta(minutes=RESET_REQUEST_MINUTES):
+        db.session.rollback()
+        return
+    token = issue_reset_token(staff.id, commit=False, now=now)
+    queue_mail(kind="staff.password_reset", to=staff.email,
+               subject="Your Reciprocity staff console password link",
+               body=(f"Someone (we hope you) asked for a new password for the Reciprocity staff "
+                     f"console account {staff.email}.\n\nThis link sets it, once, within "
+                     f"{RESET_LINK_HOURS} hours:\n{link_for(token)}\n\nIf you did not ask, "
+                     f"ignore this email: your password stays as it is."))
+    db.session.add(StaffAction(staff_id=staff.id, library_id=staff.library_id,
+                               action="staff.reset_requested", target=staff.id))
+    db.session.commit()
 
 
 def find_staff_by_email(email: str) -> StaffAccount:

@@ -338,7 +338,21 @@ def _load_between(libraries: dict, today: date, max_days: int, echo) -> None:
     disputes.act(as_home, dispute.id, "message", "Our shelves still show them missing (demo).")
     disputes.act(as_lender, dispute.id, "escalate", "We ask the office to compare the courier "
                                                     "logs (demo).")
-    echo("Between libraries: 2 demo notices, 1 suspension and 1 escalated dispute made.")
+    # The office takes one other library out of full membership and reinstates it (Plan
+    # VIII.2.c): two membership actions and their letters, leaving it taking part as before.
+    from app.libraries import service as registry
+
+    other = db.session.execute(
+        select(Library.code).where(Library.membership == "full", Library.type == "public",
+                                   Library.code.not_in((LENDER, HOME)))
+        .order_by(Library.code).limit(1)).scalar()
+    registry.act_on_membership(other, {
+        "action": "removed", "reason": "Annual statistics not filed for two years (demo).",
+        "requirements": "File the missing statistics with the office (demo)."})
+    registry.act_on_membership(other, {"action": "reinstated",
+                                       "reason": "The statistics were filed (demo)."})
+    echo("Between libraries: 2 demo notices, 1 suspension and 1 escalated dispute made; "
+         f"{other} taken out of full membership and reinstated; their letters are queued.")
 
 
 DEMO_ASSISTANCE_MESSAGE = ("Two letters to the patron about this bill went unanswered; "

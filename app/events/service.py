@@ -58,6 +58,10 @@ def record(library_ids: Iterable[int], type_: str, data: dict, *,
         db.session.add(Event(id=new_id("evt"), feed=feed,
                              library_id=None if feed == OFFICE_FEED else feed,
                              seq=_next_seq(feed), type=type_, data=data, occurred_at=now))
+    # What is done in writing (letters, email) is queued in this same transaction.
+    from app.mail.service import note
+
+    note(type_, data, list(library_ids))
 
 
 def last_seq(feed: int) -> int:

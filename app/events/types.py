@@ -51,6 +51,11 @@ EVENT_TYPES: dict[str, str] = {
     "assistance.answered": "The home library answered an assistance request.",
     "assistance.response_overdue": "An assistance request is unanswered past its due date.",
     "assistance.closed": "The requesting library closed or withdrew an assistance request.",
+    # Membership (R1, Plan VIII.2.c).
+    "membership.removed": "The federation office took a library out of full membership: it "
+                          "takes no part in reciprocal borrowing until reinstated.",
+    "membership.reinstated": "The federation office reinstated a library to the membership it "
+                             "had.",
 }
 
 

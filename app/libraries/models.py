@@ -96,3 +96,27 @@ class ApiKey(db.Model):
 
 
 Index("ix_libraries_county", Library.county)
+
+
+MEMBERSHIP_ACTIONS = ("removed", "reinstated")
+
+
+class MembershipAction(db.Model):
+    """The federation office took a library out of full membership, or reinstated it
+    (Plan VIII.2.c): why, what the library must do, and what it was before."""
+
+    __tablename__ = "membership_actions"
+    __table_args__ = (Index("ix_membership_actions_library_created", "library_id",
+                            "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    library_id: Mapped[int] = mapped_column(ForeignKey("libraries.id", ondelete="CASCADE"))
+    action: Mapped[str] = mapped_column(String(16))  # removed | reinstated
+    reason: Mapped[str] = mapped_column(Text)
+    requirements: Mapped[str | None] = mapped_column(Text)  # what the library must do
+    # The membership and participation before the action: reinstating restores them.
+    membership_before: Mapped[str] = mapped_column(String(16))
+    reciprocal_borrowing_before: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    library: Mapped[Library] = relationship(lazy="joined")

@@ -5,6 +5,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.auth import requires
+from app.idempotency import idempotent
 from app.libraries import service
 from app.libraries.schemas import (
     IssuedKeySchema,
@@ -15,6 +16,8 @@ from app.libraries.schemas import (
     LibraryPageSchema,
     LibrarySchema,
     LibraryUpdateSchema,
+    MembershipActionCreateSchema,
+    MembershipActionSchema,
 )
 from app.pagination import paged
 
@@ -90,3 +93,25 @@ class LibraryKey(MethodView):
     def delete(self, code, key_id, caller):
         """Revoke a key; it stops working at once."""
         service.revoke_key(code, key_id)
+
+
+@blp.route("/<code>/membership-actions")
+class MembershipActions(MethodView):
+    """The federation office's actions on a library's membership (Plan VIII.2.c)."""
+
+    @requires("member", "admin")
+    @blp.response(200, MembershipActionSchema(many=True))
+    def get(self, code, caller):
+        """List a library's membership actions, newest first (the office; the library itself)."""
+        return service.membership_actions(code, caller)
+
+    @requires("admin")
+    @blp.arguments(MembershipActionCreateSchema())
+    @blp.response(201, MembershipActionSchema)
+    @blp.doc(parameters=[{"in": "header", "name": "Idempotency-Key", "required": False,
+                          "schema": {"type": "string", "maxLength": 255}}])
+    def post(self, data, code, caller):
+        """Take a library out of full membership, or reinstate it; it is told in writing."""
+        return idempotent(caller, MembershipActionSchema(), 201,
+                          lambda hook: service.act_on_membership(code, data,
+                                                                 before_commit=hook))

@@ -5,7 +5,7 @@ import re
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from app.fields import StrictBoolean
-from app.libraries.models import KEY_SCOPES, LIBRARY_TYPES, MEMBERSHIPS
+from app.libraries.models import KEY_SCOPES, LIBRARY_TYPES, MEMBERSHIP_ACTIONS, MEMBERSHIPS
 from app.pagination import PageQuerySchema, PageSchema
 
 # \Z, not $: `$` also matches before a final newline, which let "IL0003\n" through as a new
@@ -149,3 +149,30 @@ class KeySchema(Schema):
     scope = fields.String()
     created_at = fields.DateTime(format="iso")
     revoked_at = fields.DateTime(format="iso", allow_none=True)
+
+
+class MembershipActionCreateSchema(Schema):
+    """The federation office's action on a library's membership (Plan VIII.2.c)."""
+
+    action = fields.String(required=True, validate=validate.OneOf(MEMBERSHIP_ACTIONS),
+                           metadata={"description": "`removed`: out of full membership (an "
+                                                    "associate member, taking no part, R1); "
+                                                    "`reinstated`: back to what it was."})
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=4000),
+                           metadata={"description": "Why, as the letter will say."})
+    requirements = fields.String(load_default=None, validate=validate.Length(min=1, max=4000),
+                                 metadata={"description": "What the library must do (to be "
+                                                          "reinstated, say)."})
+
+
+class MembershipActionSchema(Schema):
+    """A membership action as the office and the library see it."""
+
+    id = fields.String()
+    library = fields.Function(lambda a: a.library.code)
+    action = fields.String(metadata={"enum": list(MEMBERSHIP_ACTIONS)})
+    reason = fields.String()
+    requirements = fields.String(allow_none=True)
+    membership_before = fields.String()
+    reciprocal_borrowing_before = fields.Boolean()
+    created_at = fields.DateTime(format="iso")

@@ -6,8 +6,10 @@ from sqlalchemy.exc import IntegrityError
 from app.audit.service import append
 from app.auth import Caller, issue_key
 from app.errors import ConflictError, ForbiddenError, NotFoundError, RuleError
+from app.events.service import record
 from app.extensions import db
-from app.libraries.models import ApiKey, CardPrefix, Library
+from app.ids import new_id
+from app.libraries.models import ApiKey, CardPrefix, Library, MembershipAction
 from app.libraries.rules import card_prefixes, may_opt_in, must_participate, overlapping
 from app.pagination import paginate
 from app.timestamps import utcnow
@@ -268,3 +270,60 @@ def revoke_key(code: str, key_id: str) -> None:
         append("key", record.id, "revoked", new_state="revoked", parties=[library.id],
                detail={"library": code})
     db.session.commit()
+
+
+def act_on_membership(code: str, data: dict, before_commit=None) -> MembershipAction:
+    """The office takes a library out of full membership or reinstates it (Plan VIII.2.c).
+
+    Taken out, the library is an associate member and takes no part (R1): its cards answer
+    `home_not_participating` everywhere and its own verifications and bills are refused
+    `not_participating`. Reinstated, it gets back the membership and participation it had.
+    The library is told in writing (a letter, mailed, copy to the office).
+    """
+    library = member_by_code(code)
+    # Lock the row: two actions at once must not both find a full member to take out.
+    db.session.execute(select(Library.id).where(Library.id == library.id).with_for_update())
+    db.session.refresh(library)
+    action = MembershipAction(id=new_id("mba"), library_id=library.id,
+                              action=data["action"], reason=data["reason"],
+                              requirements=data.get("requirements"),
+                              membership_before=library.membership,
+                              reciprocal_borrowing_before=bool(library.reciprocal_borrowing))
+    if data["action"] == "removed":
+        if library.membership != "full":
+            raise ConflictError(f"{library.code} is not a full member: there is no full "
+                                "membership to take it out of.", code="membership_conflict",
+                                membership=library.membership)
+        library.membership = "associate"
+        library.reciprocal_borrowing = False
+    else:
+        removal = db.session.execute(
+            select(MembershipAction).where(MembershipAction.library_id == library.id)
+            .order_by(MembershipAction.created_at.desc()).limit(1)).scalar_one_or_none()
+        if removal is None or removal.action != "removed" or library.membership == "full":
+            raise ConflictError(f"{library.code} was not taken out of full membership: there "
+                                "is nothing to reinstate.", code="membership_conflict",
+                                membership=library.membership)
+        library.membership = removal.membership_before
+        library.reciprocal_borrowing = removal.reciprocal_borrowing_before
+        _check_participation(library, None)
+    library.updated_at = utcnow()
+    db.session.add(action)
+    record([library.id], f"membership.{data['action']}",
+           {"library": library.code, "membership_action_id": action.id}, office=True)
+    db.session.flush()
+    if before_commit is not None:
+        before_commit(action)
+    db.session.commit()
+    return action
+
+
+def membership_actions(code: str, caller: Caller) -> list[MembershipAction]:
+    """A library's membership actions, newest first: for the office and the library itself."""
+    library = member_by_code(code)
+    if not caller.is_admin and caller.library_id != library.id:
+        raise ForbiddenError("Only the federation office and the library itself see its "
+                             "membership actions.", code="not_your_library")
+    return db.session.execute(
+        select(MembershipAction).where(MembershipAction.library_id == library.id)
+        .order_by(MembershipAction.created_at.desc()).limit(500)).scalars().all()

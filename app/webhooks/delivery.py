@@ -249,14 +249,24 @@ def prune(settings: Settings) -> int:
 
 
 def run(settings: Settings, sender: Sender, *, once: bool, poll_interval: float,
-        should_stop: Callable[[], bool], echo: Callable[[str], None] = lambda line: None) -> int:
-    """Deliver until stopped (or, with `once`, until nothing is due); endpoints served."""
+        should_stop: Callable[[], bool], echo: Callable[[str], None] = lambda line: None,
+        also: tuple[Callable[[], int], ...] = ()) -> int:
+    """Deliver until stopped (or, with `once`, until nothing is due); endpoints served.
+
+    `also`: other outboxes drained in the same loop (the mail's), each a function that does
+    one batch and says how much it did.
+    """
     served = 0
     prune(settings)
     last_prune = time.monotonic()
     while not should_stop():
+        worked = False
         if deliver_one_endpoint(settings, sender, should_stop=should_stop):
             served += 1
+            worked = True
+        for batch in also:
+            worked = bool(batch()) or worked
+        if worked:
             continue
         if once:
             break

@@ -1,6 +1,7 @@
 """No committed event is ever lost: `reciprocity deliver` killed with SIGKILL at random points
 and restarted, against a real receiver on 127.0.0.1 that verifies every signature. On
-PostgreSQL, two workers at once never send one event twice at the same moment."""
+PostgreSQL, two workers at once never send one event twice at the same moment. The same for
+the mail outbox: no committed letter's email is lost."""
 
 import os
 import random
@@ -117,3 +118,70 @@ def test_two_workers_never_send_one_event_at_the_same_moment(database_url, hooks
     for code, path in ((A, "/a"), (B, "/b")):
         feed = [event["id"] for event in hooks.feed(code)]
         assert slow_receiver.ids(path) == feed  # all of them, once each, in order
+
+
+LETTERS_BEFORE = 6   # notices (each a letter and an email) before the first worker starts
+LETTERS_DURING = 2   # written while a worker runs, before each kill
+MAIL_KILLS = 2
+
+
+def test_killing_the_worker_loses_no_mail(database_url, hooks, app, tmp_path):
+    """The mail outbox too: every committed letter's email reaches the SMTP server at least
+    once (the same Message-ID when sent twice), whatever moment the worker was killed at."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.libraries.models import Library
+    from app.mail.models import OutboundMail
+    from app.notices.service import send_notice
+    from tests.dates import today
+    from tests.smtp_server import SmtpServer
+
+    hooks.federation.admit(A)
+    hooks.federation.admit(B)
+    smtp = SmtpServer()
+
+    def notices(count: int) -> None:
+        with app.app_context():
+            sender = db.session.execute(select(Library.id).where(Library.code == A)).scalar()
+            for _ in range(count):
+                send_notice(sender, {"to": B, "what_happened": "Items held too long.",
+                                     "policy": "Returns within 30 days.",
+                                     "asks": "Return them."}, today())
+            db.session.remove()
+
+    def mail_worker(*args: str) -> subprocess.Popen:
+        return worker(database_url, log, *args)
+
+    log = tmp_path / "worker.log"
+    os.environ["RECIPROCITY_MAIL_SERVER"] = "127.0.0.1"
+    os.environ["RECIPROCITY_MAIL_PORT"] = str(smtp.port)
+    try:
+        notices(LETTERS_BEFORE)
+        seed = random.randrange(1 << 30)
+        chance = random.Random(seed)
+        for _ in range(MAIL_KILLS):
+            notices(LETTERS_DURING)
+            before = len(smtp.inbox.messages)
+            process = mail_worker()
+            started = time.monotonic()
+            while len(smtp.inbox.messages) == before and time.monotonic() - started < 60:
+                time.sleep(0.01)
+            notices(LETTERS_DURING)
+            time.sleep(chance.uniform(0.0, 0.5))
+            process.send_signal(signal.SIGKILL)
+            process.wait(timeout=10)
+        drain = mail_worker("--once")
+        assert drain.wait(timeout=180) == 0, log.read_text()
+    finally:
+        os.environ.pop("RECIPROCITY_MAIL_SERVER", None)
+        os.environ.pop("RECIPROCITY_MAIL_PORT", None)
+        smtp.close()
+    with app.app_context():
+        rows = db.session.execute(select(OutboundMail)).scalars().all()
+        expected = {f"<{row.id}@reciprocity.invalid>" for row in rows}
+        assert {row.status for row in rows} == {"sent"}
+        db.session.remove()
+    assert len(expected) == LETTERS_BEFORE + 2 * MAIL_KILLS * LETTERS_DURING
+    arrived = [message["Message-ID"] for _, message in smtp.inbox.messages]
+    assert expected == set(arrived), f"seed {seed}: lost mail"

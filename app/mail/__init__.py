@@ -1,0 +1,1 @@
+"""Letters and email between libraries: an outbox written with the change, delivered later."""
