@@ -6,6 +6,7 @@ from the records as they are being committed) and an email to the addressed libr
 addresses with a copy to the federation office. A rolled-back change leaves neither.
 """
 
+import logging
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -28,6 +29,8 @@ from app.pagination import paginate
 from app.suspensions.models import Suspension
 from app.timestamps import today_in
 
+log = logging.getLogger(__name__)
+
 _PENDING = "reciprocity.mail_pending"
 
 
@@ -49,10 +52,16 @@ def _write_letters(session):
         return
     session.flush()
     for type_, data, library_ids in pending:
-        if type_ in rules.LETTER_EVENTS:
-            _queue(session, type_, DRAFTS[type_](type_, data))
-        else:
-            _alert(session, type_, data, library_ids)
+        try:
+            if type_ in rules.LETTER_EVENTS:
+                _queue(session, type_, DRAFTS[type_](type_, data))
+            else:
+                _alert(session, type_, data, library_ids)
+        except (_RecordGone, KeyError) as gone:  # no such record, or the event names none
+            # Every use case records its event beside the record it names; an event whose
+            # record is not in the transaction has nothing to write a letter about. The change
+            # itself still commits: mail must never refuse it.
+            log.warning("No letter or email for a %s event: %s", type_, gone)
 
 
 @event.listens_for(Session, "after_rollback")
@@ -77,10 +86,17 @@ class Draft:
     to_do: str = ""  # what the reader must do, and by when
 
 
+class _RecordGone(LookupError):
+    """The record an event names is not in the database."""
+
+
 def _fresh(model, id_):
     """A record as this transaction has it now (after its UPDATE statements)."""
-    return db.session.execute(select(model).where(model.id == id_)
-                              .execution_options(populate_existing=True)).scalar_one()
+    found = db.session.execute(select(model).where(model.id == id_)
+                               .execution_options(populate_existing=True)).scalar_one_or_none()
+    if found is None:
+        raise _RecordGone(f"no {model.__tablename__} row {id_}")
+    return found
 
 
 def _long_date(day: date) -> str:

@@ -165,7 +165,8 @@ def test_settling_a_bill_is_for_its_two_libraries_each_on_its_side(demo_site, re
     from app.disputes.models import LibraryDispute
 
     with demo_site.app.app_context():
-        dispute = db.session.scalar(select(LibraryDispute.id))
+        dispute = db.session.scalar(select(LibraryDispute.id).where(
+            LibraryDispute.status == "escalated"))
     before = state(demo_site, records)
     bill = records["bill"]
     third, token = signed_in(demo_site, THIRD_CIRCULATION)

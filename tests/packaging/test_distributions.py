@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+# The wheels are built once, on one worker.
+pytestmark = pytest.mark.xdist_group("packaging")
 
 
 def run(*args, cwd, env=None, timeout=600) -> str:
@@ -96,8 +98,6 @@ import sys
 import federation
 from federation import Client, Verifier
 
-# The module's servers are started once, on one worker.
-pytestmark = pytest.mark.xdist_group("packaging")
 assert "flask" not in sys.modules and "app" not in sys.modules
 client = Client("http://127.0.0.1:9/api/v1", "key")
 print(federation.__file__)

@@ -160,7 +160,9 @@ def test_bad_input_is_a_clear_problem(libraries, hooks):
                    "validation_failed")
     created = hooks.create(A)
     assert_problem(hooks.call("GET", A, f"/{created['id']}/deliveries",
-                              query_string={"cursor": "!!"}), 400, "invalid_cursor")
+                              query_string={"cursor": "!!"}), 422, "validation_failed")
+    assert_problem(hooks.call("GET", A, f"/{created['id']}/deliveries",
+                              query_string={"cursor": "YWJj"}), 400, "invalid_cursor")
     office = hooks.client.get("/api/v1/webhooks/endpoints", headers=hooks.federation.headers())
     assert office.status_code == 200 and office.get_json()["items"] == []
     assert_problem(hooks.client.get("/api/v1/webhooks/endpoints"), 401, "missing_key")
