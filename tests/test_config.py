@@ -131,3 +131,15 @@ def test_database_urls_are_used_with_the_psycopg_driver(instance, monkeypatch, c
     if used.startswith("postgresql"):
         # Connections dropped by the network or a failover are noticed before use.
         assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
+
+
+def test_every_setting_is_documented():
+    """docs/configuration.md names every setting the defaults define, so none is found only by
+    reading the code."""
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[1] / "docs" / "configuration.md").read_text()
+    settings = [name for name in vars(Defaults) if name.isupper()]
+    assert len(settings) > 50
+    assert [name for name in settings if f"`{name}`" not in page
+            and f"`RECIPROCITY_{name}`" not in page] == []
