@@ -1,7 +1,7 @@
 """Building LookupUser messages the way ILL managers send them, and checking answers.
 
-Every answer is validated against the NCIP 2.02 schema in ../shared/data/ncip (see
-shared/data/SOURCES.md): it is self-contained, so nothing else is needed.
+Every answer is validated against the NCIP 2.02 schema in tests/ncip/data (see its
+SOURCES.md): it is self-contained, so nothing else is needed.
 """
 
 from functools import cache
@@ -9,7 +9,7 @@ from pathlib import Path
 
 from lxml import etree
 
-NCIP_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "ncip"
+NCIP_DATA = Path(__file__).resolve().parent / "data"
 NS = {"n": "http://www.niso.org/2008/ncip"}
 
 
