@@ -32,6 +32,7 @@ class Receiver:
         self.answers: dict[str, list[int]] = {}
         self.arrivals: list[dict] = []
         self.rejected: list[dict] = []
+        self.cut_short: list[str] = []  # webhook-ids whose sender went away mid-body
         self.in_flight: dict[str, int] = {}
         self.overlaps: list[str] = []
         self.lock = threading.Lock()
@@ -39,7 +40,15 @@ class Receiver:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                if len(body) < length:
+                    # The sender went away mid-request (a worker killed while sending): an
+                    # HTTP server sees a broken request, not a delivery with a bad signature.
+                    with receiver.lock:
+                        receiver.cut_short.append(self.headers.get("webhook-id", ""))
+                    self.close_connection = True
+                    return
                 receiver.handle(self, body)
 
             def log_message(self, *args):
@@ -49,7 +58,8 @@ class Receiver:
         self.server.daemon_threads = True
         if tls:
             self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever,
+                                       kwargs={"poll_interval": 0.05}, daemon=True)
         self.thread.start()
 
     def url(self, path: str) -> str:
