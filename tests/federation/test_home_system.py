@@ -25,7 +25,8 @@ def receiver():
     patrons = {"111": HomePatron("good", date(2030, 1, 31), "Müller")}
     server = make_server("127.0.0.1", 0, HomeCheckReceiver(secret, patrons.get).wsgi_app,
                          handler_class=QuietHandler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                     daemon=True).start()
     yield f"http://127.0.0.1:{server.server_port}/check", secret
     server.shutdown()
 
