@@ -2,14 +2,14 @@
 
     python bench/import_worker.py --url URL --code CODE --file ROSTER.csv
 
-Does what `flask patrons import CODE FILE` does (app/cli.py): the same text wrapper over the
-file, `read_csv`, `import_roster` with the configured IMPORT_BATCH_SIZE and an on_batch
-callback that reads the file position, minus the progress bar. Prints one JSON object: seconds
+Does what `flask patrons import CODE FILE` does (app/cli.py): the file opened as bytes,
+`read_csv` with the roster's encoding (UTF-8), `import_roster` with the configured
+IMPORT_BATCH_SIZE and an on_batch callback that reads the file position, minus the progress
+bar. Prints one JSON object: seconds
 (wall and CPU), the RSS before the import, the peak RSS after it, and the import summary.
 """
 
 import argparse
-import io
 import json
 import os
 import sys
@@ -26,6 +26,7 @@ def main() -> None:
     parser.add_argument("--url", required=True)
     parser.add_argument("--code", required=True)
     parser.add_argument("--file", required=True)
+    parser.add_argument("--encoding", default="utf-8", help="as the CLI's --encoding")
     parser.add_argument("--profile", default=None, help="write a cProfile to this path")
     args = parser.parse_args()
 
@@ -38,7 +39,6 @@ def main() -> None:
         library = get_library(args.code)
         key = app.config["HMAC_KEY"].encode("utf-8")
         with open(args.file, "rb") as raw:
-            text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
             position = [0]
 
             def on_batch(summary):
@@ -53,7 +53,7 @@ def main() -> None:
                 profiler = cProfile.Profile()
                 profiler.enable()
             began, cpu_began = time.perf_counter(), time.process_time()
-            summary = import_roster(library.id, READERS["csv"](text), key,
+            summary = import_roster(library.id, READERS["csv"](raw, args.encoding), key,
                                     batch_size=app.config["IMPORT_BATCH_SIZE"],
                                     on_batch=on_batch)
             seconds = time.perf_counter() - began

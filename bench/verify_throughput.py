@@ -9,6 +9,12 @@ generator process (bench/loadgen.py, 16 keep-alive connections, a bounded reques
 alternates reference and verification runs, round after round, on both sizes. Reported: the
 median req/s of each, verification / reference (goal >= 0.7 at the large size), and the cost of
 a verification at the large size over its cost at the small one (goal <= 1.2).
+
+Then, at a constant arrival rate of half the measured maximum (the median verification req/s
+at the large size, `--rate-share`), an open-loop run of each route on the large database
+(loadgen.py `--rate`: sends on a fixed timetable, latency measured from each request's due
+time, so a stall is not hidden by the requests it holds back): verification's p99 against its
+p50 (goal <= 4), the reference's for context.
 """
 
 import argparse
@@ -29,6 +35,7 @@ import harness
 ROUTES = {"reference": "/bench/reference", "verify": "/api/v1/verifications"}
 THROUGHPUT_GOAL = 0.7
 SCALING_GOAL = 1.2
+TAIL_GOAL = 4.0  # p99 / p50 at a constant rate of half the maximum
 
 
 def build_database(ws, backend: str, name: str, patrons: int, homes: int) -> dict:
@@ -94,7 +101,8 @@ def sanity_check(port: int, database: dict) -> None:
 
 
 def load(port: int, route: str, bodies: str, key: str, requests: int, connections: int,
-         offset: int, max_seconds: float, cpu_roots: list[int]) -> dict:
+         offset: int, max_seconds: float, cpu_roots: list[int],
+         rate: float | None = None) -> dict:
     """One bounded run of bench/loadgen.py in its own process, with the CPU it cost.
 
     Server CPU is what the serving processes used during the run (the gunicorn workers under
@@ -107,6 +115,8 @@ def load(port: int, route: str, bodies: str, key: str, requests: int, connection
                "--port", str(port), "--path", ROUTES[route], "--bodies", bodies,
                "--auth", key, "--requests", str(requests), "--connections", str(connections),
                "--offset", str(offset), "--max-seconds", str(max_seconds)]
+    if rate:
+        command += ["--rate", f"{rate:.3f}"]
     server_before = sum(harness.process_tree_cpu(pid) for pid in cpu_roots)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     result = subprocess.run(command, capture_output=True, text=True, timeout=max_seconds + 90)
@@ -141,6 +151,14 @@ def main() -> int:
     parser.add_argument("--miss-rate", type=float, default=0.1,
                         help="share of requests for unregistered cards")
     parser.add_argument("--max-run-seconds", type=float, default=120.0)
+    parser.add_argument("--constant-rate", action=argparse.BooleanOptionalAction, default=True,
+                        help="also the open-loop run at a share of the maximum (p99 / p50)")
+    parser.add_argument("--rate-share", type=float, default=0.5,
+                        help="the constant rate, as a share of the median verify req/s")
+    parser.add_argument("--rate-seconds", type=float, default=30.0,
+                        help="length of each constant-rate run")
+    parser.add_argument("--rate-connections", type=int, default=32,
+                        help="connections of the open-loop generator (spare ones absorb stalls)")
     parser.add_argument("--time-limit", type=int, default=3600, help="whole run, seconds")
     parser.add_argument("--json", default=None, help="also write every figure to this file")
     args = parser.parse_args()
@@ -193,12 +211,31 @@ def main() -> int:
                           f"server CPU {result['server_cpu_ms']:.3f} ms/req  client CPU "
                           f"{result['client_cpu_ms']:.3f} ms/req  errors {result['errors']}  "
                           f"load {result['load_average']}", flush=True)
-        return report(args, sizes, runs)
+        steady = []
+        if args.constant_rate:
+            maximum = statistics.median(r["rps"] for r in runs
+                                        if r["size"] == "large" and r["route"] == "verify")
+            rate = args.rate_share * maximum
+            count = max(200, int(rate * args.rate_seconds))
+            for route in ("reference", "verify"):
+                result = load(ports["large"], route, bodies["large"], databases["large"]["key"],
+                              count, args.rate_connections, offset,
+                              args.rate_seconds * 3 + 30, roots["large"], rate=rate)
+                offset += count
+                result.update(route=route, maximum=maximum)
+                steady.append(result)
+                print(f"  constant rate {rate:.1f}/s ({args.rate_share:.0%} of {maximum:.1f}) "
+                      f"large {route:9} {result['rps']:8.1f} req/s  p50 {result['p50_ms']:.2f} "
+                      f"ms  p90 {result['p90_ms']:.2f} ms  p99 {result['p99_ms']:.2f} ms  "
+                      f"max {result['max_ms']:.2f} ms  sent late p99 {result['late_p99_ms']} ms  "
+                      f"server CPU {result['server_cpu_ms']:.3f} ms/req  errors "
+                      f"{result['errors']}  load {result['load_average']}", flush=True)
+        return report(args, sizes, runs, steady)
     finally:
         ws.close()
 
 
-def report(args, sizes: dict, runs: list[dict]) -> int:
+def report(args, sizes: dict, runs: list[dict], steady: list[dict]) -> int:
     """Print the medians, ratios and goals; return the exit status."""
     def med(size, route, field):
         return statistics.median(r[field] for r in runs
@@ -246,6 +283,19 @@ def report(args, sizes: dict, runs: list[dict]) -> int:
         ("failed requests (non-200 or transport)", str(errors), "0",
          "PASS" if errors == 0 else "MISS"),
     ]
+    tail = None
+    for result in steady:
+        ratio_99 = result["p99_ms"] / result["p50_ms"]
+        if result["route"] == "verify":
+            tail = ratio_99
+            goals.append((f"verify p99 / p50 at {result['rate']:.1f} req/s (constant rate, "
+                          f"{args.rate_share:.0%} of max)", f"{ratio_99:.2f} ({result['p99_ms']}"
+                          f" / {result['p50_ms']} ms)", f"<= {TAIL_GOAL:g}",
+                          "PASS" if ratio_99 <= TAIL_GOAL else "MISS"))
+        else:
+            goals.append(("  context: reference p99 / p50, same rate", f"{ratio_99:.2f} "
+                          f"({result['p99_ms']} / {result['p50_ms']} ms)", "", ""))
+        errors += result["errors"]
     harness.print_table("Goals", ("measure", "measured", "goal", "result"), goals)
     print(f"\nload average at the end: {harness.load_average()} (other work on the machine "
           "lowers req/s; the CPU cross-checks are far less sensitive to it)")
@@ -253,7 +303,8 @@ def report(args, sizes: dict, runs: list[dict]) -> int:
         with open(args.json, "w") as f:
             json.dump({"backend": args.backend, "sizes": sizes, "runs": runs,
                        "ratio": ratio, "paired_ratio": paired(large), "cpu_ratio": cpu_ratio,
-                       "scaling": scaling, "cpu_scaling": cpu_scaling, "errors": errors},
+                       "scaling": scaling, "cpu_scaling": cpu_scaling, "errors": errors,
+                       "constant_rate": steady, "tail_ratio": tail},
                       f, indent=1)
     return 0 if all(g[3] != "MISS" for g in goals) else 1
 

@@ -11,6 +11,7 @@ from datetime import date
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.bills import rules
 from app.bills.models import OPEN_STATES, Bill, BillItem, Payment, Resolution
@@ -27,16 +28,20 @@ from app.pagination import paginate
 from app.patrons.rules import card_hmac, last4, normalize_card
 from app.patrons.service import patron_by_card
 from app.timestamps import utcnow
-from app.transaction import commit_and_refresh
+from app.transaction import commit_and_refresh, commit_keeping
 
 Hook = Callable[[object], None] | None
 
 
-def _commit(result, before_commit: Hook):
-    """Run the idempotency hook, if any, and commit once."""
+def _commit(result, before_commit: Hook, keep: tuple = ()):
+    """Run the idempotency hook, if any, and commit once (keeping `keep` loaded, when given:
+    rows just inserted, which the answer shows as they are)."""
     if before_commit is not None:
         before_commit(result)
-    db.session.commit()
+    if keep:
+        commit_keeping(*keep)
+    else:
+        db.session.commit()
     return result
 
 
@@ -102,8 +107,12 @@ def issue_bill(issuer_id: int, data: dict, key: bytes, today: date,
                 liable_party="patron", note=data.get("note"), items=items)
     db.session.add(bill)
     db.session.flush()
+    # A bill inserted in this transaction has no payments, disputes or resolutions yet: known
+    # without asking, so the answer does not load three empty lists.
+    for name in ("payments", "disputes", "resolutions"):
+        set_committed_value(bill, name, [])
     record([issuer_id, home.id], "bill.issued", {"bill_id": bill.id})
-    return _commit(shown_to(issuer_id, bill), before_commit)
+    return _commit(shown_to(issuer_id, bill), before_commit, keep=(bill, *bill.items, home))
 
 
 def _check_published_fee(issuer_id: int, items: list[dict]) -> None:
@@ -245,14 +254,15 @@ def record_payment(library_id: int, bill_id: str, data: dict, today: date,
                       paid_by=data["paid_by"], reference=data.get("reference"),
                       recorded_by_library_id=library_id, paid_on=today,
                       status="confirmed" if confirmed else "reported",
-                      confirmed_on=today if confirmed else None)
+                      confirmed_on=today if confirmed else None, declined_on=None,
+                      decline_reason=None)
     db.session.add(payment)
     db.session.flush()
     record(_parties(bill), "bill.payment_recorded", {"bill_id": bill.id,
                                                      "payment_id": payment.id})
     if confirmed:
         _settle_if_paid(bill, today)
-    return _commit(payment, before_commit)
+    return _commit(payment, before_commit, keep=(payment,))
 
 
 def _settle_if_paid(bill: Bill, today: date) -> None:

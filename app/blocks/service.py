@@ -31,7 +31,6 @@ from app.patrons.models import ReplacedCard
 from app.patrons.rules import card_hmac, normalize_card
 from app.patrons.service import patron_by_card
 from app.timestamps import utcnow
-from app.transaction import commit_and_refresh
 
 Hook = Callable[[object], None] | None
 
@@ -238,10 +237,21 @@ def _act(caller: Caller, block_id: str, action: str, *, lock_bills: bool = False
     return block
 
 
+def _commit_and_reload(block: Block) -> Block:
+    """Commit, then read the block back with everything its answer shows in one go (the
+    block, both libraries and the patron in one SELECT, its bills in another) rather than
+    one lazy load after another."""
+    block_id = block.id  # read before the commit expires it
+    db.session.commit()
+    return db.session.execute(
+        select(Block).where(Block.id == block_id).options(*_WITH_EVERYTHING)
+        .execution_options(populate_existing=True)).unique().scalar_one()
+
+
 def honor_block(caller: Caller, block_id: str, today: date) -> BlockView:
     """The home library honors the request: the patron is blocked or marked everywhere."""
     block = _act(caller, block_id, "honor", answered_at=utcnow())
-    return shown_to(caller, commit_and_refresh(block), today)
+    return shown_to(caller, _commit_and_reload(block), today)
 
 
 def refuse_block(caller: Caller, block_id: str, reason: str, today: date) -> BlockView:
@@ -260,19 +270,19 @@ def refuse_block(caller: Caller, block_id: str, reason: str, today: date) -> Blo
     for bill_id in bill_ids:
         record([block.requester_library_id, block.home_library_id],
                "bill.liability_changed", {"bill_id": bill_id, "block_id": block.id})
-    return shown_to(caller, commit_and_refresh(block), today)
+    return shown_to(caller, _commit_and_reload(block), today)
 
 
 def release_block(caller: Caller, block_id: str, today: date) -> BlockView:
     """The requester says the block is no longer needed (R8)."""
     block = _act(caller, block_id, "release", release_reason="requester", closed_at=utcnow())
-    return shown_to(caller, commit_and_refresh(block), today)
+    return shown_to(caller, _commit_and_reload(block), today)
 
 
 def withdraw_block(caller: Caller, block_id: str, today: date) -> BlockView:
     """The requester withdraws a request the home library has not answered."""
     block = _act(caller, block_id, "withdraw", release_reason="requester", closed_at=utcnow())
-    return shown_to(caller, commit_and_refresh(block), today)
+    return shown_to(caller, _commit_and_reload(block), today)
 
 
 def settle_for_bill(bill_id: str) -> None:

@@ -7,7 +7,7 @@ what the office must know (suspensions, escalations, membership actions) go ther
 import re
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -27,14 +27,33 @@ def feed_of(library_id: int | None) -> int:
     return OFFICE_FEED if library_id is None else library_id
 
 
-def _next_seq(feed: int) -> int:
-    """Take the next position in a feed, locking its counter until commit."""
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = (insert(EventCounter).values(feed=feed, last_seq=1)
-                 .on_conflict_do_update(index_elements=["feed"],
-                                        set_={"last_seq": EventCounter.last_seq + 1})
-                 .returning(EventCounter.last_seq))
-    return db.session.execute(statement).scalar_one()
+# Per dialect and number of feeds, built once: one upsert takes the next position in every
+# feed an event goes to (rows in the order given, so counters are locked in feed order).
+_TAKE: dict[tuple[str, int], object] = {}
+
+
+def _take_statement(dialect: str, count: int):
+    """The upsert that takes the next position in `count` feeds, for this dialect."""
+    statement = _TAKE.get((dialect, count))
+    if statement is None:
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        table = EventCounter.__table__
+        statement = (insert(table).values([{"feed": bindparam(f"feed_{n}"), "last_seq": 1}
+                                           for n in range(count)])
+                     .on_conflict_do_update(index_elements=["feed"],
+                                            set_={"last_seq": table.c.last_seq + 1})
+                     .returning(table.c.feed, table.c.last_seq))
+        _TAKE[(dialect, count)] = statement
+    return statement
+
+
+def _next_seqs(feeds: list[int]) -> dict[int, int]:
+    """Take the next position in each feed (given in feed order), locking their counters
+    until commit; one statement on the session's connection."""
+    connection = db.session.connection()
+    rows = connection.execute(_take_statement(connection.dialect.name, len(feeds)),
+                              {f"feed_{n}": feed for n, feed in enumerate(feeds)}).all()
+    return dict(rows)
 
 
 def record(library_ids: Iterable[int], type_: str, data: dict, *,
@@ -53,11 +72,13 @@ def record(library_ids: Iterable[int], type_: str, data: dict, *,
     # takes, before the feeds' counters, so the two orders never cross (no deadlock).
     append_event(library_ids, type_, data)
     now = utcnow()
-    feeds = set(library_ids) | ({OFFICE_FEED} if office else set())
-    for feed in sorted(feeds):
-        db.session.add(Event(id=new_id("evt"), feed=feed,
-                             library_id=None if feed == OFFICE_FEED else feed,
-                             seq=_next_seq(feed), type=type_, data=data, occurred_at=now))
+    feeds = sorted(set(library_ids) | ({OFFICE_FEED} if office else set()))
+    seqs = _next_seqs(feeds) if feeds else {}
+    # Added together, the events go to the database in one INSERT at the next flush.
+    db.session.add_all([Event(id=new_id("evt"), feed=feed,
+                              library_id=None if feed == OFFICE_FEED else feed,
+                              seq=seqs[feed], type=type_, data=data, occurred_at=now)
+                        for feed in feeds])
     # What is done in writing (letters, email) is queued in this same transaction.
     from app.mail.service import note
 

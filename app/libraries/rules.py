@@ -25,10 +25,19 @@ def card_prefixes(card: str, longest: int = 16) -> list[str]:
     return [card[:n] for n in range(1, min(len(card), longest) + 1)]
 
 
-def home_of(card: str, homes: dict):
-    """The owner of the longest of `homes`' prefixes that starts the card, or None (R15)."""
-    for length in range(min(len(card), 16), 0, -1):
-        owner = homes.get(card[:length])
-        if owner is not None:
-            return owner
+def home_of(card: str, homes: dict, lengths: list[int] | None = None):
+    """The owner of the longest of `homes`' prefixes that starts the card, or None (R15).
+
+    `lengths`: prefix_lengths(homes), for a caller asking about many cards.
+    """
+    for length in range(min(len(card), 16), 0, -1) if lengths is None else lengths:
+        if length <= len(card):
+            owner = homes.get(card[:length])
+            if owner is not None:
+                return owner
     return None
+
+
+def prefix_lengths(homes: dict) -> list[int]:
+    """The lengths of `homes`' prefixes that home_of looks at, longest first."""
+    return sorted({len(prefix) for prefix in homes if len(prefix) <= 16}, reverse=True)

@@ -329,17 +329,20 @@ def _alert(session, type_: str, data: dict, library_ids: list[int]) -> None:
     """Queue the email telling the library that must act, when it takes this kind."""
     if len(library_ids) < 2:
         return
-    actor, reader = (db.session.get(Library, library_id) for library_id in library_ids[:2])
+    actor_id, reader_id = library_ids[:2]
     if type_ == "dispute.message_posted":
         # Either party writes: the reader is the one that did not write the last message.
         author = db.session.execute(
             select(DisputeMessage.author_library_id)
             .where(DisputeMessage.dispute_id == data["dispute_id"])
             .order_by(DisputeMessage.number.desc()).limit(1)).scalar()
-        if author == reader.id:
-            actor, reader = reader, actor
+        if author == reader_id:
+            actor_id, reader_id = reader_id, actor_id
+    reader = db.session.get(Library, reader_id)
     if not reader.contact_email or not _wants(reader.id, rules.EVENT_KINDS[type_]):
         return
+    # The acting library only for an email that is sent (most kinds are off by default).
+    actor = db.session.get(Library, actor_id)
     subject, body = _alert_words(type_, data, actor, reader)
     session.add(OutboundMail(id=new_id("mail"), kind=type_, to=reader.contact_email,
                              subject=subject[:300], body=body))

@@ -35,6 +35,9 @@ ENCODINGS = ("utf-8", "ascii", "latin-1", "iso8859-2", "iso8859-15", "cp1250", "
              "cp437", "cp850", "mac-roman")
 _ALLOWED = {codecs.lookup(name).name for name in ENCODINGS}
 _MAX_LINE_BYTES = MAX_LINE * 4  # a UTF-8 character takes at most four bytes
+# Byte rosters read in blocks with pyarrow (app/patrons/roster_fast.py); the single-byte
+# encodings go line by line (pyarrow reads UTF-8 only, and they are the rare case).
+_BLOCK_ENCODINGS = ("utf-8", "ascii")
 
 Parsed = tuple[int, dict | None, tuple[str, str] | None]
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -181,26 +184,64 @@ def read_csv(stream: TextIO | BinaryIO, encoding: str | None = None) -> Iterator
             + (f"; missing: {', '.join(missing)}" if missing else "")
             + ("; a column is named twice" if len(set(header)) != len(header) else "") + ".")
     width = len(header)
+    if encoding in _BLOCK_ENCODINGS and _is_file(stream):
+        # Large blocks through pyarrow (app/patrons/roster_fast.py), which gives the same lines
+        # and errors. Rosters in other encodings (pyarrow reads UTF-8 only) and text streams
+        # stay line by line, and so does a request body: read ahead a block at a time, a body
+        # cut off at IMPORT_MAX_BYTES would lose the lines before the cut that line by line
+        # are imported and reported.
+        from app.patrons import roster_fast
+
+        yield from roster_fast.read_blocks(
+            stream, number, header, _LIMITS, MAX_LINE, _MAX_LINE_BYTES, encoding,
+            text_of=lambda n, content: _text_of(n, content, encoding),
+            record=lambda n, text: _csv_record(n, text, header, width))
+        return
     for number, text in lines:
-        if text is None:
-            yield number, None, ("line_too_long", f"A line has at most {MAX_LINE} characters.")
-            continue
-        if isinstance(text, _Undecodable):
-            yield number, None, ("undecodable_line", text.detail)
-            continue
-        if not text.strip():
-            continue
-        try:
-            fields = next(csv.reader([text]))
-        except csv.Error as error:
-            yield number, None, ("malformed_line", f"Not a CSV line: {error}.")
-            continue
-        if len(fields) != width:
-            yield number, None, ("malformed_line",
-                                 f"Expected {width} fields, found {len(fields)}.")
-            continue
-        values, error = validate_row(dict(zip(header, (f.strip() for f in fields))))
-        yield number, values, error
+        parsed = _csv_record(number, text, header, width)
+        if parsed is not None:
+            yield parsed
+
+
+def _is_file(stream) -> bool:
+    """A roster file (the CLI's), as opposed to a stream that arrives as it is read."""
+    try:
+        return stream.seekable()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _csv_record(number: int, text, header: list[str], width: int) -> Parsed | None:
+    """One line of a CSV roster after its header, parsed and validated (None: a blank line).
+
+    `text` is what _lines gives: the line, None when it is too long, or an _Undecodable.
+    """
+    if text is None:
+        return number, None, ("line_too_long", f"A line has at most {MAX_LINE} characters.")
+    if isinstance(text, _Undecodable):
+        return number, None, ("undecodable_line", text.detail)
+    if not text.strip():
+        return None
+    try:
+        fields = next(csv.reader([text]))
+    except csv.Error as error:
+        return number, None, ("malformed_line", f"Not a CSV line: {error}.")
+    if len(fields) != width:
+        return number, None, ("malformed_line", f"Expected {width} fields, found {len(fields)}.")
+    values, error = validate_row(dict(zip(header, (f.strip() for f in fields))))
+    return number, values, error
+
+
+def _text_of(number: int, content: bytes, encoding: str):
+    """What _lines yields for a line of a byte stream, from its bytes without the line end."""
+    if len(content) > _MAX_LINE_BYTES:
+        return None
+    try:
+        text = content.decode("utf-8-sig" if number == 1 and encoding == "utf-8" else encoding)
+    except UnicodeDecodeError as error:
+        return _Undecodable(encoding, error)
+    text = text.rstrip("\r\n")
+    return None if len(text) > MAX_LINE else text
 
 
 def read_ndjson(stream: TextIO | BinaryIO, encoding: str | None = None) -> Iterator[Parsed]:

@@ -11,7 +11,18 @@ from dataclasses import dataclass, field
 from datetime import UTC
 from operator import itemgetter
 
-from sqlalchemy import LargeBinary, any_, bindparam, delete, insert, select, update
+from sqlalchemy import (
+    LargeBinary,
+    Text,
+    bindparam,
+    cast,
+    delete,
+    func,
+    insert,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 
@@ -23,7 +34,7 @@ from app.errors import ConflictError, NotFoundError, RuleError
 from app.extensions import db
 from app.ids import new_ids
 from app.libraries.models import CardPrefix, Library
-from app.libraries.rules import home_of
+from app.libraries.rules import home_of, prefix_lengths
 from app.pagination import paginate
 from app.patrons.models import Patron, ReplacedCard
 from app.patrons.rules import card_hmac, last4, normalize_card, normalize_surname, surname_hmac
@@ -107,13 +118,30 @@ def stored_fields(data: dict, key: bytes) -> dict:
     return row
 
 
-def _one_of(column, hashes: list[bytes]):
-    """`column IN (hashes)`; on PostgreSQL `= ANY(array)`, one parameter whatever the count,
-    so the statement's text stays the same from batch to batch and need not be rendered
-    again (a 2,000-placeholder IN cost 9% of an import, bench/README.md)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam("hashes", hashes, type_=ARRAY(LargeBinary)))
-    return column.in_(hashes)
+def _by_cards(model, columns: tuple, library_id: int, hashes: list[bytes]):
+    """SELECT `columns` of the library's `model` rows (patrons, replaced cards) with these
+    card hashes.
+
+    On PostgreSQL each hash is looked up by the (library_id, card_hmac) index on its own (a
+    LATERAL probe with LIMIT 1, which the planner cannot turn into a scan): as an IN or
+    = ANY(array), a library's batch was matched by reading every row the library has when
+    the table's statistics were those of a smaller table (the usual case during a roster's
+    first import), a cost that grew with each batch. The hashes travel as one text parameter
+    of hex digests: the statement's text is the same for every batch (a 2,000-placeholder IN
+    cost 9% of an import, bench/README.md), and one string costs the driver far less than an
+    array of 2,000 bytea values, which psycopg escapes one by one.
+    """
+    if db.session.get_bind().dialect.name != "postgresql":
+        return select(*columns).where(model.library_id == library_id,
+                                      model.card_hmac.in_(hashes))
+    hexes = ",".join([f"\\x{digest.hex()}" for digest in hashes])
+    keys = select(func.unnest(cast(func.string_to_array(bindparam("hashes", hexes, type_=Text),
+                                                        ","), ARRAY(LargeBinary)))
+                  .label("card_hmac")).subquery("card_keys")
+    probe = (select(*columns).where(model.library_id == library_id,
+                                    model.card_hmac == keys.c.card_hmac)
+             .limit(1).lateral("probe"))
+    return select(probe).select_from(keys.join(probe, true()))
 
 
 def _upsert_rows(library_id: int, rows: list[tuple[int, bytes, str, dict]],
@@ -123,12 +151,11 @@ def _upsert_rows(library_id: int, rows: list[tuple[int, bytes, str, dict]],
     Returns {card_hmac: (outcome, patron_id)} for the rows applied.
     """
     hashes = [row[1] for row in rows]
-    existing = {r.card_hmac: r for r in db.session.execute(
-        select(Patron.id, Patron.card_hmac, *[getattr(Patron, f) for f in FIELDS])
-        .where(Patron.library_id == library_id, _one_of(Patron.card_hmac, hashes)))}
-    replaced = set(db.session.execute(
-        select(ReplacedCard.card_hmac).where(ReplacedCard.library_id == library_id,
-                                             _one_of(ReplacedCard.card_hmac, hashes))).scalars())
+    existing = {r.card_hmac: r for r in db.session.execute(_by_cards(
+        Patron, (Patron.id, Patron.card_hmac, *[getattr(Patron, f) for f in FIELDS]),
+        library_id, hashes))}
+    replaced = set(db.session.execute(_by_cards(
+        ReplacedCard, (ReplacedCard.card_hmac,), library_id, hashes)).scalars())
     now = utcnow()
     inserts, updates, outcomes = [], [], {}
     fresh_ids = iter(new_ids("pat", len(rows)))
@@ -150,14 +177,11 @@ def _upsert_rows(library_id: int, rows: list[tuple[int, bytes, str, dict]],
                 summary.reject(line, "missing_field", "A new patron needs expires_on.")
                 continue
             patron_id = next(fresh_ids)
-            inserts.append({
-                "id": patron_id, "library_id": library_id, "card_hmac": digest,
-                "card_last4": card_last4, "expires_on": values["expires_on"],
-                "standing": values.get("standing", "good"),
-                "block_reasons": values.get("block_reasons", []),
-                "category": values.get("category"), "surname_hmac": values.get("surname_hmac"),
-                "external_ref": values.get("external_ref"), "created_at": now,
-                "updated_at": now})
+            # In _NEW_COLUMNS' order: a tuple is what the bulk insert sends.
+            inserts.append((patron_id, library_id, digest, card_last4,
+                            values.get("surname_hmac"), values["expires_on"], standing,
+                            reasons, values.get("category"), values.get("external_ref"), now,
+                            now))
             summary.created += 1
             outcomes[digest] = ("created", patron_id)
             continue
@@ -185,12 +209,14 @@ _NEW_COLUMNS = ("id", "library_id", "card_hmac", "card_last4", "surname_hmac", "
                 "standing", "block_reasons", "category", "external_ref", "created_at",
                 "updated_at")
 _COPY_NEW = f"COPY patrons ({', '.join(_NEW_COLUMNS)}) FROM STDIN"
+_REASONS_AT = _NEW_COLUMNS.index("block_reasons")
 _INSERT_NEW = (f"INSERT INTO patrons ({', '.join(_NEW_COLUMNS)}) "
                f"VALUES ({', '.join('?' for _ in _NEW_COLUMNS)})")
 
 
-def _insert_new(rows: list[dict]) -> None:
-    """Insert new patrons through the driver's bulk path, in the session's transaction.
+def _insert_new(rows: list[tuple]) -> None:
+    """Insert new patrons (tuples in _NEW_COLUMNS' order) through the driver's bulk path, in
+    the session's transaction.
 
     The ORM's bulk insert spent most of an import's time turning each row's parameters into
     an INSERT of its own (bench/README.md: 37-45% of the import); COPY on PostgreSQL and a
@@ -207,26 +233,33 @@ def _insert_new(rows: list[dict]) -> None:
         try:
             with raw.cursor() as cursor, cursor.copy(_COPY_NEW) as copy:
                 for row in rows:
-                    copy.write_row(tuple(json.dumps(row[name]) if name == "block_reasons"
-                                         else row[name] for name in _NEW_COLUMNS))
+                    reasons = row[_REASONS_AT]
+                    copy.write_row((*row[:_REASONS_AT],
+                                    json.dumps(reasons) if reasons else "[]",
+                                    *row[_REASONS_AT + 1:]))
         except psycopg.errors.IntegrityError as error:
             # Outside SQLAlchemy's execute, so wrap it as SQLAlchemy would: the callers
             # retry a batch that lost a race for a card (IntegrityError).
             raise IntegrityError(_COPY_NEW, None, error) from error
     elif dialect == "sqlite":
-        connection.exec_driver_sql(_INSERT_NEW, [_sqlite_row(row) for row in rows])
+        stamps: dict = {}  # a batch's rows share one instant: written as text once
+        connection.exec_driver_sql(_INSERT_NEW, [_sqlite_row(row, stamps) for row in rows])
     else:
-        db.session.execute(insert(Patron), rows)
+        db.session.execute(insert(Patron), [dict(zip(_NEW_COLUMNS, row)) for row in rows])
 
 
-def _sqlite_row(row: dict) -> tuple:
+def _sqlite_row(row: tuple, stamps: dict) -> tuple:
     """A new patron's values as SQLAlchemy's SQLite types store them (ISO text, naive UTC)."""
-    stamp = row["created_at"].astimezone(UTC).replace(tzinfo=None).isoformat(" ")
-    if "." not in stamp:
-        stamp += ".000000"
-    return (row["id"], row["library_id"], row["card_hmac"], row["card_last4"],
-            row["surname_hmac"], row["expires_on"].isoformat(), row["standing"],
-            json.dumps(row["block_reasons"]), row["category"], row["external_ref"], stamp,
+    (patron_id, library_id, digest, card_last4, surname, expires_on, standing, reasons,
+     category, external_ref, created_at, _) = row
+    stamp = stamps.get(created_at)
+    if stamp is None:
+        stamp = created_at.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
+        if "." not in stamp:
+            stamp += ".000000"
+        stamps[created_at] = stamp
+    return (patron_id, library_id, digest, card_last4, surname, expires_on.isoformat(),
+            standing, json.dumps(reasons) if reasons else "[]", category, external_ref, stamp,
             stamp)
 
 
@@ -236,9 +269,10 @@ def prefix_homes() -> dict[str, tuple[int, str]]:
         select(CardPrefix.prefix, CardPrefix.library_id, Library.code).join(Library))}
 
 
-def foreign_home(library_id: int, card: str, homes: dict) -> str | None:
+def foreign_home(library_id: int, card: str, homes: dict,
+                 lengths: list[int] | None = None) -> str | None:
     """The code of another library whose prefix names it the card's home, or None (R15)."""
-    owner = home_of(card, homes)
+    owner = home_of(card, homes, lengths)
     return owner[1] if owner is not None and owner[0] != library_id else None
 
 
@@ -437,6 +471,7 @@ def import_roster(library_id: int, rows: Iterable[tuple[int, dict | None, tuple 
     batch: dict[bytes, tuple[int, bytes, str, dict]] = {}
     handled = 0  # the last line read and either rejected or put in the batch
     homes = prefix_homes()
+    lengths = prefix_lengths(homes)  # the few lengths claimed, not every length of a card
 
     def flush():
         if batch:
@@ -452,7 +487,7 @@ def import_roster(library_id: int, rows: Iterable[tuple[int, dict | None, tuple 
             handled = line
             continue
         card = values.pop("card")
-        other = foreign_home(library_id, card, homes)
+        other = foreign_home(library_id, card, homes, lengths)
         if other is not None:
             summary.reject(line, "card_of_another_library", _not_your_card(other))
             handled = line
