@@ -1,7 +1,7 @@
 """The staff console: server-rendered pages for the people who do the work, each with an account.
 
-A signed-in person's session cookie names the account and its session token, so a password
-change signs every other session out; every form carries a CSRF token checked on submit;
+A signed-in person's cookie names the account and its sign-in token, so a password change
+signs the account out in every other browser; every form carries a CSRF token checked on submit;
 pages send a Content-Security-Policy with no inline script, and the console's only script is a
 small file served by the app.
 """
